@@ -1,0 +1,45 @@
+# faqbot: `make run` serves the site and API; `make test` runs every check. Both set up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= $(or $(FAQBOT_PORT),8000)
+
+.PHONY: setup run build test lint typecheck browser clean
+
+setup: $(STAMP)
+
+# torch first, pinned: 2.13.0 is the CPU build on this machine's disk; an unpinned torch would
+# pull a multi-GB CUDA build as a dependency of sentence-transformers.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+build: setup
+	$(BIN)/faqbot build
+
+run: build
+	FAQBOT_PORT=$(PORT) $(BIN)/faqbot serve
+
+# Debian's chromium drives the browser tests; install it when missing and we can (root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing and this is not root: browser tests will be skipped (outside CI)"; fi; }
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup browser lint typecheck
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) indexes/current indexes/builds indexes/cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,129 @@
+"""Composing an answer: pick the best document, say how sure we are, or decline honestly.
+
+A confident FAQ match answers with the FAQ answer; otherwise the best passage answers, trimmed to
+its sentences closest to the question. Confidence is the dense similarity of the chosen
+document, raised a little when the question's words also match it, and lowered when a
+different document is nearly as close (an ambiguous question). Below the threshold the bot
+declines and offers the closest FAQ questions instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from faqbot.embedding import Embedder
+from faqbot.index_store import LoadedIndex
+from faqbot.records import Doc
+from faqbot.retrieval import Hit, Strategy, rank
+from faqbot.text import normalize_question
+
+DECLINE_MESSAGE = (
+    "Sorry, I couldn't find an answer to that in this site's articles or FAQ. "
+    "You could try rephrasing it, or pick one of the questions below."
+)
+MAX_SUGGESTIONS = 3
+# A passage answer keeps its sentences within this cosine of its best sentence, at most this many.
+TRIM_MARGIN = 0.12
+TRIM_MAX_SENTENCES = 2
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    kind: Literal["faq", "passage"]
+    title: str
+    section: str
+    url: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    answered: bool
+    answer: str
+    confidence: float
+    kind: Literal["faq", "passage", "none"]
+    answer_id: str
+    sources: list[Source]
+    suggestions: list[str]
+    index_version: str
+    question: str = field(default="", repr=False)
+
+
+def confidence_of(hits: list[Hit]) -> float:
+    """How sure the bot is of its first hit, in [0, 1] (see the module docstring)."""
+    if not hits:
+        return 0.0
+    top = hits[0]
+    margin = top.score - hits[1].score if len(hits) > 1 else top.score
+    value = top.dense + 0.1 * top.lexical + 0.2 * min(margin, 0.1) - 0.02
+    return float(np.clip(value, 0.0, 1.0))
+
+
+class Answerer:
+    """Answers questions from one loaded index with one embedder."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, *, threshold: float):
+        self.index = index
+        self.embedder = embedder
+        self.threshold = threshold
+
+    def encode(self, question: str) -> np.ndarray:
+        vector: np.ndarray = self.embedder.encode([question])[0]
+        return vector
+
+    def rank(self, question: str, *, strategy: Strategy = "hybrid") -> list[Hit]:
+        question = normalize_question(question)
+        return rank(self.index, question, self.encode(question), strategy=strategy)
+
+    def answer(self, question: str, *, top_k: int = 3) -> Answer:
+        question = normalize_question(question)
+        vector = self.encode(question)
+        hits = rank(self.index, question, vector)
+        confidence = round(confidence_of(hits), 4)
+        sources = [self._source(hit) for hit in hits[:top_k]]
+        answer_id = uuid.uuid4().hex
+        version = self.index.version
+        if not hits or confidence < self.threshold:
+            return Answer(
+                False,
+                DECLINE_MESSAGE,
+                confidence,
+                "none",
+                answer_id,
+                sources,
+                self._suggestions(hits),
+                version,
+                question,
+            )
+        best = self.index.docs[hits[0].doc]
+        if best.kind == "faq":
+            return Answer(True, best.text, confidence, "faq", answer_id, sources, [], version, question)
+        return Answer(
+            True, self._trim(hits[0].doc, vector), confidence, "passage", answer_id, sources, [], version, question
+        )
+
+    def _source(self, hit: Hit) -> Source:
+        doc: Doc = self.index.docs[hit.doc]
+        return Source(doc.id, doc.kind, doc.title, doc.section, doc.url, doc.text, round(hit.score, 4))
+
+    def _suggestions(self, hits: list[Hit]) -> list[str]:
+        faq = [self.index.docs[h.doc].question for h in hits if self.index.docs[h.doc].kind == "faq"]
+        return faq[:MAX_SUGGESTIONS]
+
+    def _trim(self, doc_index: int, vector: np.ndarray) -> str:
+        """The passage's sentences closest to the question, in reading order."""
+        doc = self.index.docs[doc_index]
+        start = self.index.sentence_offsets[doc_index]
+        if start < 0 or len(doc.sentences) <= TRIM_MAX_SENTENCES:
+            return doc.text
+        similarities = self.index.sentence_vectors[start : start + len(doc.sentences)] @ vector
+        best = float(similarities.max())
+        ranked = [int(i) for i in np.argsort(-similarities, kind="stable")[:TRIM_MAX_SENTENCES]]
+        keep = sorted(i for i in ranked if similarities[i] >= best - TRIM_MARGIN)
+        return " ".join(doc.sentences[i] for i in keep)

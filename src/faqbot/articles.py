@@ -1,0 +1,155 @@
+"""Articles: Markdown files with YAML front matter under `data/articles/`.
+
+Each `## heading` starts a section (its anchor is the slug of the heading); text before the first
+heading is the introduction. Deeper headings, lists and quotes belong to the enclosing section.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from faqbot.errors import DataError
+from faqbot.text import slugify
+
+INTRODUCTION_ANCHOR = "introduction"
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    anchor: str
+    paragraphs: tuple[str, ...]
+    line: int  # 1-based line of the heading (or of the first paragraph for the introduction)
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    title: str
+    url: str
+    date: str
+    sections: tuple[Section, ...]
+    body: str = field(repr=False)  # the Markdown after the front matter, for rendering pages
+    path: str = ""
+
+    def section_url(self, anchor: str) -> str:
+        return f"{self.url}#{anchor}"
+
+
+def markdown_parser() -> MarkdownIt:
+    """CommonMark with raw HTML off: article files are data, never markup that reaches a page."""
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def load_articles(directory: Path) -> list[Article]:
+    """Every `*.md` below `directory`, sorted by path so builds are deterministic."""
+    if not directory.is_dir():
+        return []
+    return [parse_article(path) for path in sorted(directory.rglob("*.md"))]
+
+
+def parse_article(path: Path) -> Article:
+    text = _read_utf8(path)
+    if not text.strip():
+        raise DataError(path, "the file is empty", line=1)
+    meta, body, body_start = _split_front_matter(path, text)
+    title = _required_str(path, meta, "title")
+    slug = str(meta.get("slug") or path.stem).strip()
+    if slugify(slug) != slug:
+        raise DataError(path, f"slug {slug!r} must be lower-case letters, digits and hyphens", line=2)
+    url = str(meta.get("url") or f"/articles/{slug}").strip()
+    date = meta.get("date", "")
+    date_text = date.isoformat() if isinstance(date, dt.date) else str(date or "")
+    sections = _sections(path, body, body_start, title)
+    if not any(section.paragraphs for section in sections):
+        raise DataError(path, "the article has no text after its front matter", line=body_start)
+    return Article(slug=slug, title=title, url=url, date=date_text, sections=tuple(sections), body=body, path=str(path))
+
+
+def _read_utf8(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(path, "the file is not UTF-8 text", line=line) from None
+
+
+def _split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str, int]:
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise DataError(
+            path, "an article must start with front matter between '---' lines (title, slug, date, url)", line=1
+        )
+    closing = next((n for n, line in enumerate(lines[1:], start=2) if line.strip() == "---"), None)
+    if closing is None:
+        raise DataError(path, "the front matter is not closed with a '---' line", line=1)
+    try:
+        meta = yaml.safe_load("".join(lines[1 : closing - 1])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line_no = mark.line + 2 if mark is not None else 1
+        raise DataError(
+            path, f"the front matter is not valid YAML ({getattr(exc, 'problem', exc)})", line=line_no
+        ) from None
+    if not isinstance(meta, dict):
+        raise DataError(path, "the front matter must be 'key: value' lines", line=2)
+    return meta, "".join(lines[closing:]), closing + 1
+
+
+def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
+    value = meta.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise DataError(path, f"the front matter needs a '{key}'", line=2)
+    return value.strip()
+
+
+def _inline_text(token: Token) -> str:
+    parts: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def _sections(path: Path, body: str, body_start: int, title: str) -> list[Section]:
+    tokens = markdown_parser().parse(body)
+    sections: list[Section] = []
+    current_title, current_anchor, current_line = "Introduction", INTRODUCTION_ANCHOR, body_start
+    paragraphs: list[str] = []
+    seen_anchors: dict[str, int] = {}
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        line = body_start + (token.map[0] if token.map else 0)
+        if token.type == "heading_open" and token.tag in ("h1", "h2"):
+            heading = _inline_text(tokens[index + 1])
+            if not heading:
+                raise DataError(path, "a heading has no text", line=line)
+            if paragraphs or current_anchor != INTRODUCTION_ANCHOR:
+                sections.append(Section(current_title, current_anchor, tuple(paragraphs), current_line))
+            anchor = slugify(heading)
+            if anchor in seen_anchors:
+                raise DataError(
+                    path, f"two sections have the heading {heading!r} (first at line {seen_anchors[anchor]})", line=line
+                )
+            seen_anchors[anchor] = line
+            current_title, current_anchor, current_line, paragraphs = heading, anchor, line, []
+            index += 3
+            continue
+        if token.type == "inline":
+            text = _inline_text(token)
+            if text:
+                paragraphs.append(text)
+        index += 1
+    if paragraphs or current_anchor != INTRODUCTION_ANCHOR:
+        sections.append(Section(current_title, current_anchor, tuple(paragraphs), current_line))
+    return sections

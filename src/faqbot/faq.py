@@ -1,0 +1,213 @@
+"""FAQ files under `data/faq/`: lists of entries as JSON, YAML or CSV.
+
+Every entry needs `question` and `answer`; `id`, `url`, `alternates` (other phrasings of the
+question) and `article` (the slug of the article it belongs to) are optional. A file named after an
+article's slug belongs to that article. Mistakes stop the build with `file:line` and a plain message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from faqbot.errors import DataError
+from faqbot.text import slugify
+
+FAQ_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
+_KNOWN_KEYS = {"id", "question", "answer", "url", "alternates", "article"}
+# In CSV, alternates share one cell, separated by this character.
+CSV_ALTERNATES_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    question: str
+    answer: str
+    alternates: tuple[str, ...] = ()
+    url: str = ""
+    article: str = ""
+    path: str = ""
+    line: int = 0
+
+
+def load_faq(directory: Path) -> list[FaqEntry]:
+    """All entries of every FAQ file below `directory`, in path order; ids are unique."""
+    if not directory.is_dir():
+        return []
+    entries: list[FaqEntry] = []
+    seen: dict[str, FaqEntry] = {}
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in FAQ_SUFFIXES):
+        for entry in parse_faq_file(path):
+            if entry.id in seen:
+                first = seen[entry.id]
+                raise DataError(
+                    path, f"duplicate id {entry.id!r} (first used at {first.path}:{first.line})", line=entry.line
+                )
+            seen[entry.id] = entry
+            entries.append(entry)
+    return entries
+
+
+def parse_faq_file(path: Path) -> list[FaqEntry]:
+    text = _read_utf8(path)
+    if not text.strip():
+        raise DataError(path, "the file is empty: a FAQ file is a list of entries with 'question' and 'answer'", line=1)
+    suffix = path.suffix.lower()
+    rows = (
+        _csv_rows(path, text)
+        if suffix == ".csv"
+        else _json_rows(path, text)
+        if suffix == ".json"
+        else _yaml_rows(path, text)
+    )
+    entries = [_entry(path, line, number, row) for number, (line, row) in enumerate(rows, start=1)]
+    if not entries:
+        raise DataError(path, "the file has no entries", line=1)
+    return entries
+
+
+def _read_utf8(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(path, "the file is not UTF-8 text", line=line) from None
+
+
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _json_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
+    # Decode element by element so each entry knows the line it starts on.
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    if position >= len(text) or text[position] != "[":
+        raise DataError(path, "a JSON FAQ file must be a list of objects: [{...}, ...]", line=_line_at(text, position))
+    position = _skip_space(text, position + 1)
+    if position < len(text) and text[position] == "]":
+        return
+    while True:
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise DataError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+        yield _line_at(text, position), value
+        position = _skip_space(text, end)
+        if position < len(text) and text[position] == ",":
+            position = _skip_space(text, position + 1)
+            continue
+        if position < len(text) and text[position] == "]":
+            break
+        raise DataError(path, "invalid JSON: expected ',' or ']' after an entry", line=_line_at(text, position))
+    if _skip_space(text, position + 1) != len(text):
+        raise DataError(path, "invalid JSON: text after the closing ']'", line=_line_at(text, position + 1))
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _yaml_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise DataError(path, f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line=line) from None
+    if data is None:
+        raise DataError(path, "the file has no entries", line=1)
+    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
+        raise DataError(path, "a YAML FAQ file must be a list of entries ('- question: ...')", line=1)
+    for item_node, value in zip(node.value, data, strict=True):
+        yield item_node.start_mark.line + 1, value
+
+
+def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = reader.fieldnames or []
+        if not {"question", "answer"} <= {h.strip() for h in header}:
+            raise DataError(path, "the CSV header row must name 'question' and 'answer' columns", line=1)
+        start = 2
+        for row in reader:
+            if None in row:
+                raise DataError(path, "this row has more cells than the header", line=start)
+            cleaned = {key.strip(): (value or "") for key, value in row.items() if key is not None}
+            if not any(v.strip() for v in cleaned.values()):
+                start = reader.line_num + 1
+                continue  # a blank row
+            alternates = cleaned.get("alternates", "")
+            cleaned_row: dict[str, object] = {
+                k: v for k, v in cleaned.items() if v.strip() or k in ("question", "answer")
+            }
+            if alternates.strip():
+                cleaned_row["alternates"] = [a.strip() for a in alternates.split(CSV_ALTERNATES_SEPARATOR) if a.strip()]
+            yield start, cleaned_row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError(path, f"invalid CSV: {exc}", line=reader.line_num) from None
+
+
+def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
+    if not isinstance(row, dict):
+        raise DataError(
+            path, "an entry must be an object with 'question' and 'answer'", line=line, entry=f"entry {number}"
+        )
+    unknown = sorted(set(map(str, row)) - _KNOWN_KEYS)
+    if unknown:
+        raise DataError(
+            path,
+            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KNOWN_KEYS))}",
+            line=line,
+            entry=f"entry {number}",
+        )
+    question = _text_field(path, row, "question", line, number)
+    answer = _text_field(path, row, "answer", line, number)
+    raw_id = row.get("id")
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+        # Stable across rebuilds: derived from the file and the question, not from position.
+        entry_id = f"{slugify(path.stem, max_length=40)}-{slugify(question, max_length=60)}"
+    elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
+        entry_id = str(raw_id).strip()
+    else:
+        raise DataError(path, "'id' must be a string or a number", line=line, entry=f"entry {number}")
+    alternates = row.get("alternates") or []
+    if isinstance(alternates, str):
+        alternates = [alternates]
+    if not isinstance(alternates, list) or not all(isinstance(a, str) for a in alternates):
+        raise DataError(path, "'alternates' must be a list of questions", line=line, entry=f"entry {number}")
+    url = row.get("url") or ""
+    article = row.get("article") or ""
+    if not isinstance(url, str) or not isinstance(article, str):
+        raise DataError(path, "'url' and 'article' must be strings", line=line, entry=f"entry {number}")
+    return FaqEntry(
+        id=entry_id,
+        question=question,
+        answer=answer,
+        alternates=tuple(a.strip() for a in alternates if a.strip()),
+        url=url.strip(),
+        article=article.strip(),
+        path=str(path),
+        line=line,
+    )
+
+
+def _text_field(path: Path, row: dict[object, object], key: str, line: int, number: int) -> str:
+    value = row.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DataError(path, f"missing '{key}'", line=line, entry=f"entry {number}")
+    if not isinstance(value, str):
+        raise DataError(path, f"'{key}' must be text", line=line, entry=f"entry {number}")
+    return " ".join(value.split())

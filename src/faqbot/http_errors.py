@@ -1,0 +1,52 @@
+"""Every error leaves the service as JSON `{"error": "...", "details": [...]}`; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("faqbot.http")
+
+
+def describe_validation_error(error: dict[str, object]) -> str:
+    """One plain sentence for one pydantic error."""
+    loc = [str(part) for part in error.get("loc", ()) if part != "body"]  # type: ignore[attr-defined]
+    kind = error.get("type")
+    if kind == "json_invalid":
+        return "the body is not valid JSON"
+    if kind == "missing" and not loc:
+        return "the request needs a JSON body"
+    if kind in ("model_attributes_type", "dict_type") and not loc:
+        return "the body must be a JSON object (Content-Type: application/json)"
+    message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    return f"{'.'.join(loc)}: {message}" if loc else message
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        details = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "message": describe_validation_error(e),
+            }
+            for e in errors
+        ]
+        message = "; ".join(dict.fromkeys(d["message"] for d in details)) or "invalid request"
+        return JSONResponse({"error": message, "details": details}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail), "details": []}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"error": "internal error: the request could not be answered", "details": []}, status_code=500
+        )

@@ -1,0 +1,188 @@
+"""The index on disk: one directory per build, and a `current` link swapped atomically.
+
+    indexes/
+      current -> builds/<version>-<time>      (a symlink, replaced with one rename)
+      builds/<version>-<time>/
+        manifest.json        model, dimension, counts, corpus hash, format version, build time
+        vectors.faiss        FAISS inner-product index over unit vectors (one row per key)
+        key_docs.npy         for each vector row, the document it belongs to
+        sentences.npy        unit vectors of passage sentences, for trimming answers
+        records.json         documents, key fields, sentence offsets, articles
+        bm25/                the lexical index
+      cache/                 embeddings by content hash, reused by the next build
+
+Readers resolve `current` once and read everything from that one directory, so a build that
+swaps in a new index never mixes two versions, and a build that dies never touches `current`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from faqbot.articles import Article
+from faqbot.errors import IndexUnavailable
+from faqbot.lexical import LexicalIndex
+from faqbot.records import Doc, article_from_dict
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+BUILDS = "builds"
+CACHE = "cache"
+KEEP_BUILDS = 2  # the serving build and the one before it
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format_version: int
+    version: str
+    model: str
+    dimension: int
+    counts: dict[str, int]
+    corpus_hash: str
+    built_at: str
+    index_type: str
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass
+class LoadedIndex:
+    directory: Path
+    manifest: Manifest
+    vectors: faiss.Index
+    key_docs: np.ndarray  # int32, one per vector row
+    key_fields: list[str]
+    docs: list[Doc]
+    sentence_vectors: np.ndarray
+    sentence_offsets: list[int]  # start row in sentence_vectors of each doc (-1 for none)
+    lexical: LexicalIndex
+    articles: list[Article]
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+
+def write_build(
+    directory: Path,
+    *,
+    manifest: Manifest,
+    docs: list[Doc],
+    key_docs: np.ndarray,
+    key_fields: list[str],
+    key_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sentence_offsets: list[int],
+    articles: list[dict[str, Any]],
+) -> None:
+    directory.mkdir(parents=True)
+    index = faiss.IndexFlatIP(manifest.dimension)
+    if len(key_vectors):
+        index.add(key_vectors)
+    faiss.write_index(index, str(directory / "vectors.faiss"))
+    np.save(directory / "key_docs.npy", key_docs.astype(np.int32))
+    np.save(directory / "sentences.npy", sentence_vectors.astype(np.float32))
+    LexicalIndex.build([doc.lexical_text() for doc in docs]).save(directory / "bm25")
+    records = {
+        "docs": [doc.to_dict() for doc in docs],
+        "key_fields": key_fields,
+        "sentence_offsets": sentence_offsets,
+        "articles": articles,
+    }
+    (directory / "records.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    # The manifest goes last: a directory without one is an unfinished build.
+    (directory / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2), encoding="utf-8")
+
+
+def current_build(index_dir: Path) -> Path | None:
+    link = index_dir / CURRENT
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def read_current_manifest(index_dir: Path) -> Manifest | None:
+    build = current_build(index_dir)
+    if build is None or not (build / "manifest.json").exists():
+        return None
+    try:
+        return Manifest.read(build / "manifest.json")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def swap_in(index_dir: Path, build: Path) -> None:
+    """Point `current` at `build` with one atomic rename, then drop old builds."""
+    tmp_link = index_dir / f".{CURRENT}.tmp"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    tmp_link.symlink_to(build.relative_to(index_dir))
+    os.replace(tmp_link, index_dir / CURRENT)
+    _prune(index_dir, keep=build)
+
+
+def _prune(index_dir: Path, *, keep: Path) -> None:
+    builds = sorted((p for p in (index_dir / BUILDS).iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    finished = [p for p in builds if (p / "manifest.json").exists() and p != keep]
+    for old in finished[: max(0, len(finished) - (KEEP_BUILDS - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
+    for unfinished in (p for p in builds if not (p / "manifest.json").exists()):
+        shutil.rmtree(unfinished, ignore_errors=True)
+
+
+def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:
+    """Load the current build; refuse one that is missing, damaged, of another format or model."""
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexUnavailable(f"no index in {index_dir}: run 'faqbot build' first")
+    try:
+        manifest = Manifest.read(build / "manifest.json")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexUnavailable(f"the index in {build} has no readable manifest ({exc}); run 'faqbot build'") from None
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexUnavailable(
+            f"the index in {build} has format {manifest.format_version}, this faqbot reads {FORMAT_VERSION}: "
+            "run 'faqbot build' to rebuild it"
+        )
+    if model is not None and manifest.model != model:
+        raise IndexUnavailable(
+            f"the index was built with model {manifest.model!r} but faqbot is set to {model!r}: "
+            "rebuild with 'faqbot build' or set FAQBOT_MODEL to the index's model"
+        )
+    try:
+        records = json.loads((build / "records.json").read_text(encoding="utf-8"))
+        docs = [Doc.from_dict(d) for d in records["docs"]]
+        vectors = faiss.read_index(str(build / "vectors.faiss"))
+        key_docs = np.load(build / "key_docs.npy")
+        sentence_vectors = np.load(build / "sentences.npy")
+        lexical = LexicalIndex.load(build / "bm25", len(docs))
+        articles = [article_from_dict(a) for a in records["articles"]]
+    except Exception as exc:  # any damage at all must become one clear line, not a traceback
+        raise IndexUnavailable(
+            f"the index in {build} is damaged ({type(exc).__name__}: {exc}); run 'faqbot build'"
+        ) from None
+    if vectors.d != manifest.dimension or vectors.ntotal != len(key_docs):
+        raise IndexUnavailable(f"the index in {build} does not match its manifest; run 'faqbot build'")
+    return LoadedIndex(
+        directory=build,
+        manifest=manifest,
+        vectors=vectors,
+        key_docs=key_docs,
+        key_fields=list(records["key_fields"]),
+        docs=docs,
+        sentence_vectors=sentence_vectors,
+        sentence_offsets=list(records["sentence_offsets"]),
+        lexical=lexical,
+        articles=articles,
+    )

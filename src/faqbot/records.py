@@ -1,0 +1,105 @@
+"""What the index knows about each retrievable document: FAQ entries and passages.
+
+A document can have several embedded keys (an FAQ entry's question, its alternates and its
+answer), which is how an entry is matched on every phrasing of its question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Literal
+
+from faqbot.articles import Article, Section
+from faqbot.corpus import Corpus
+from faqbot.faq import FaqEntry
+from faqbot.passages import Passage
+from faqbot.text import content_hash
+
+DocKind = Literal["faq", "passage"]
+KeyField = Literal["question", "alternate", "answer", "passage"]
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: str
+    kind: DocKind
+    title: str  # article title (or "FAQ" for an entry of no article)
+    section: str  # section title, or the question of an FAQ entry
+    url: str
+    text: str  # the answer of an FAQ entry, the text of a passage
+    article: str = ""
+    question: str = ""
+    alternates: tuple[str, ...] = ()
+    sentences: tuple[str, ...] = ()
+    position: str = ""  # where a passage sits, to tell a changed passage from an added one
+    hash: str = field(default="")
+
+    def keys(self) -> list[tuple[KeyField, str]]:
+        """The texts embedded for this document, each a way for a question to reach it."""
+        if self.kind == "faq":
+            return [("question", self.question), *(("alternate", a) for a in self.alternates), ("answer", self.text)]
+        return [("passage", f"{self.section}. {self.text}")]
+
+    def lexical_text(self) -> str:
+        if self.kind == "faq":
+            return " ".join([self.question, *self.alternates, self.text])
+        return f"{self.section}. {self.text}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Doc:
+        values = dict(data)
+        values["alternates"] = tuple(values.get("alternates") or ())  # type: ignore[arg-type]
+        values["sentences"] = tuple(values.get("sentences") or ())  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def faq_doc(entry: FaqEntry, corpus: Corpus) -> Doc:
+    article = corpus.article(entry.article) if entry.article else None
+    doc = Doc(
+        id=entry.id,
+        kind="faq",
+        title=article.title if article else "FAQ",
+        section=entry.question,
+        url=entry.url,
+        text=entry.answer,
+        article=entry.article,
+        question=entry.question,
+        alternates=entry.alternates,
+        position=f"faq:{entry.id}",
+    )
+    return _with_hash(doc)
+
+
+def passage_doc(passage: Passage) -> Doc:
+    doc = Doc(
+        id=passage.id,
+        kind="passage",
+        title=passage.title,
+        section=passage.section,
+        url=passage.url,
+        text=passage.text,
+        article=passage.article,
+        sentences=passage.sentences,
+        position=passage.position,
+    )
+    return _with_hash(doc)
+
+
+def _with_hash(doc: Doc) -> Doc:
+    parts = [doc.kind, doc.title, doc.section, doc.url, doc.text, doc.question, *doc.alternates]
+    return replace(doc, hash=content_hash(*parts))
+
+
+def article_to_dict(article: Article) -> dict[str, object]:
+    return asdict(article)
+
+
+def article_from_dict(data: dict[str, object]) -> Article:
+    sections = tuple(
+        Section(title=s["title"], anchor=s["anchor"], paragraphs=tuple(s["paragraphs"]), line=s["line"])
+        for s in data["sections"]  # type: ignore[attr-defined]
+    )
+    return Article(**{**data, "sections": sections})  # type: ignore[arg-type]

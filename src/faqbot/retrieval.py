@@ -1,0 +1,73 @@
+"""Finding the documents closest to a question: dense (FAISS), lexical (BM25), and fused.
+
+Dense scores are cosine similarities, taken per document as the best of its keys (an FAQ entry's
+question, alternates and answer). Lexical scores are BM25, scaled by the best score for the
+question so they sit in [0, 1]. The fused score adds a share of the lexical score to the dense
+one: dense similarity ranks paraphrases well, and the lexical part rescues rare exact words
+(names, typo-free keywords) that a small embedding model blurs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from faqbot.index_store import LoadedIndex
+
+Strategy = Literal["dense", "bm25", "hybrid"]
+
+# The lexical share of the fused score; chosen on the evaluation set (see README, Answer quality).
+LEXICAL_WEIGHT = 0.15
+# Dense candidates per question, enough for any key of the top documents to be seen.
+DENSE_CANDIDATES = 256
+
+
+@dataclass(frozen=True)
+class Hit:
+    doc: int  # position in LoadedIndex.docs
+    score: float  # the score the ranking used
+    dense: float
+    lexical: float
+
+
+def dense_scores(index: LoadedIndex, query_vector: np.ndarray) -> np.ndarray:
+    """Per document, the best cosine of any of its keys; -1 for documents outside the candidates."""
+    scores = np.full(len(index.docs), -1.0, dtype=np.float32)
+    if index.vectors.ntotal == 0:
+        return scores
+    k = min(index.vectors.ntotal, DENSE_CANDIDATES)
+    similarities, rows = index.vectors.search(query_vector.reshape(1, -1), k)
+    valid = rows[0] >= 0
+    np.maximum.at(scores, index.key_docs[rows[0][valid]], similarities[0][valid])
+    return scores
+
+
+def lexical_scores(index: LoadedIndex, question: str) -> np.ndarray:
+    """BM25 per document, divided by the best one for this question (all zero when nothing matches)."""
+    raw = index.lexical.scores(question)
+    best = float(raw.max()) if raw.size else 0.0
+    return raw / best if best > 0 else raw
+
+
+def rank(
+    index: LoadedIndex,
+    question: str,
+    query_vector: np.ndarray,
+    *,
+    strategy: Strategy = "hybrid",
+    lexical_weight: float = LEXICAL_WEIGHT,
+) -> list[Hit]:
+    """All documents, best first, under the given strategy."""
+    dense = dense_scores(index, query_vector)
+    lexical = lexical_scores(index, question)
+    if strategy == "dense":
+        fused = dense
+    elif strategy == "bm25":
+        fused = lexical
+    else:
+        fused = dense + lexical_weight * lexical
+    # Stable sort on (-score, position) so equal scores always come out in the same order.
+    order = np.lexsort((np.arange(len(fused)), -fused))
+    return [Hit(int(i), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]

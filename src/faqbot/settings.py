@@ -1,0 +1,54 @@
+"""All configuration in one place: one `Settings` object, read from `FAQBOT_*` variables.
+
+Nothing here is instantiated at import time; the CLI builds a `Settings` and passes it down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+# The decline threshold on answer confidence. Chosen from data: see README "Answer quality";
+# below it the bot declines instead of guessing. Change it here (or with FAQBOT_THRESHOLD).
+DEFAULT_THRESHOLD = 0.42
+
+
+class Settings(BaseSettings):
+    """faqbot's settings; every field can be set with the environment variable FAQBOT_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="FAQBOT_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Articles (articles/*.md) and FAQ files (faq/).")
+    index_dir: Path = Field(Path("indexes"), description="Where built indexes are written and read.")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Embedding model: the bundled all-MiniLM-L6-v2, a local path, or a model name.",
+    )
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0, description="Decline below this confidence.")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="CORS origins for the widget's API calls."
+    )
+    window_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage window.")
+    window_stride: int = Field(2, ge=1, le=20, description="Sentences between the starts of two windows.")
+
+    @field_validator("model")
+    @classmethod
+    def _model_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("FAQBOT_MODEL must name a model or a path")
+        return value.strip()
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # Accept a comma-separated list as well as JSON, which is what people type in a shell.
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value

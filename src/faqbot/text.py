@@ -1,0 +1,40 @@
+"""Small text helpers shared by ingestion, chunking and answering."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9])")
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACE = re.compile(r"\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences: a full stop, ! or ? followed by space and a capital or digit."""
+    text = _SPACE.sub(" ", text).strip()
+    if not text:
+        return []
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def slugify(text: str, *, max_length: int = 80) -> str:
+    """A URL-safe anchor: 'The Role of Sustainability in AI' -> 'the-role-of-sustainability-in-ai'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "section"
+
+
+def normalize_question(text: str) -> str:
+    """The form a question is answered in: NFKC, no control characters, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def content_hash(*parts: str, length: int = 16) -> str:
+    """A stable short hash of some strings (order matters)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]

@@ -1,0 +1,30 @@
+"""A small deterministic embedder for plumbing tests: hashed bag of words, unit length."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class HashingEmbedder:
+    def __init__(self, name: str = "fake-model", dimension: int = 64):
+        self.name = name
+        self.dimension = dimension
+        self.calls: list[list[str]] = []
+
+    @property
+    def texts_embedded(self) -> list[str]:
+        return [t for call in self.calls for t in call]
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                bucket = int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension
+                out[row, bucket] += 1.0
+            out[row, 0] += 0.01  # never an all-zero vector
+        return out / np.linalg.norm(out, axis=1, keepdims=True)

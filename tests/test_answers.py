@@ -1,0 +1,85 @@
+"""Answer quality with the real model and a real index built from the launch data."""
+
+from typing import Any
+
+import pytest
+
+from faqbot.answering import Answerer
+from faqbot.records import Doc
+
+pytestmark = pytest.mark.model
+
+
+def label(doc: Doc) -> str:
+    """What a question set names as the right source: an FAQ id or a section anchor."""
+    return doc.id if doc.kind == "faq" else doc.url.rsplit("#", 1)[1]
+
+
+def test_the_top_source_is_right_for_at_least_90_percent(real_answerer: Answerer, question_set: dict[str, Any]) -> None:
+    in_scope = question_set["in_scope"]
+    assert len(in_scope) >= 40
+    wrong = []
+    for item in in_scope:
+        answer = real_answerer.answer(item["q"])
+        top = answer.sources[0]
+        got = top.id if top.kind == "faq" else top.url.rsplit("#", 1)[1]
+        if got != item["expect"]:
+            wrong.append((item["q"], item["expect"], got))
+    assert 1 - len(wrong) / len(in_scope) >= 0.90, wrong
+
+
+def test_question_set_covers_every_section_and_faq_entry(real_answerer: Answerer, question_set: dict[str, Any]) -> None:
+    expected = {item["expect"] for item in question_set["in_scope"]}
+    assert expected == {label(d) for d in real_answerer.index.docs}
+
+
+def test_every_off_topic_question_is_declined(real_answerer: Answerer, question_set: dict[str, Any]) -> None:
+    assert len(question_set["off_topic"]) >= 10
+    answered = [(q, a.confidence) for q in question_set["off_topic"] if (a := real_answerer.answer(q)).answered]
+    assert answered == []
+
+
+def test_a_decline_has_the_same_shape_with_suggestions_and_sources(real_answerer: Answerer) -> None:
+    answer = real_answerer.answer("How do I bake sourdough bread?", top_k=4)
+    assert not answer.answered and answer.kind == "none"
+    assert "couldn't find an answer" in answer.answer
+    assert len(answer.sources) == 4
+    faq_questions = {d.question for d in real_answerer.index.docs if d.kind == "faq"}
+    assert answer.suggestions and set(answer.suggestions) <= faq_questions
+
+
+def test_green_ai_is_answered_from_the_sustainability_section(real_answerer: Answerer) -> None:
+    answer = real_answerer.answer("What is green AI?")
+    assert answer.answered and answer.kind == "passage"
+    assert answer.sources[0].url == "/articles/future-of-open-source-ai-models#the-role-of-sustainability-in-ai"
+    assert answer.sources[0].section == "The Role of Sustainability in AI"
+    assert "green AI" in answer.answer
+    # Trimmed to the most relevant sentences of its passage, not the whole window.
+    assert len(answer.answer) < len(answer.sources[0].text)
+    assert answer.confidence >= real_answerer.threshold
+
+
+def test_a_confident_faq_match_answers_with_the_faq_answer(real_answerer: Answerer) -> None:
+    answer = real_answerer.answer("Can anyone contribute to open source AI projects?")
+    assert answer.answered and answer.kind == "faq"
+    assert answer.answer.startswith("Yes, developers, data scientists, and enthusiasts")
+    assert answer.sources[0].id == "who-can-contribute"
+    assert answer.suggestions == []
+
+
+def test_the_same_question_always_gets_the_same_answer(real_answerer: Answerer) -> None:
+    first = real_answerer.answer("  what   are the CHALLENGES of open source ai\t")
+    for _ in range(3):
+        again = real_answerer.answer("what are the challenges of open source ai")
+        assert (again.answer, again.confidence, again.kind, again.sources) == (
+            first.answer,
+            first.confidence,
+            first.kind,
+            first.sources,
+        )
+        assert again.answer_id != first.answer_id  # each answer is its own, for feedback
+
+
+def test_confidence_is_in_the_unit_interval(real_answerer: Answerer) -> None:
+    for question in ["What is green AI?", "?!", "banana banana banana", "open source " * 50]:
+        assert 0.0 <= real_answerer.answer(question).confidence <= 1.0

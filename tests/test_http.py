@@ -1,0 +1,103 @@
+"""The HTTP contract, through the real app."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from faqbot.app import create_app
+from faqbot.build import build_index
+from faqbot.embedding import Embedder
+from faqbot.settings import Settings
+
+ASK_KEYS = {"answered", "answer", "confidence", "kind", "answer_id", "sources", "suggestions", "index_version"}
+SOURCE_KEYS = {"id", "kind", "title", "section", "url", "text", "score"}
+
+
+@pytest.fixture(scope="module")
+def client(real_settings: Settings, real_embedder: Embedder) -> Iterator[TestClient]:
+    with TestClient(create_app(real_settings, embedder_factory=lambda m: real_embedder)) as test_client:
+        yield test_client
+
+
+@pytest.mark.model
+def test_ask_answers_green_ai_from_the_sustainability_section(client: TestClient) -> None:
+    response = client.post("/api/ask", json={"question": "What is green AI?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == ASK_KEYS
+    assert body["answered"] is True and body["kind"] == "passage"
+    assert len(body["sources"]) == 3 and all(set(s) == SOURCE_KEYS for s in body["sources"])
+    assert body["sources"][0]["url"].endswith("#the-role-of-sustainability-in-ai")
+    assert body["index_version"] == client.get("/readyz").json()["index_version"]
+
+
+@pytest.mark.model
+def test_a_decline_has_the_same_shape(client: TestClient) -> None:
+    body = client.post("/api/ask", json={"question": "Who won the football world cup in 2022?", "top_k": 5}).json()
+    assert set(body) == ASK_KEYS
+    assert body["answered"] is False and body["kind"] == "none"
+    assert len(body["sources"]) == 5 and body["suggestions"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        ('{"question": ""}', "application/json", "question: must not be empty or blank"),
+        ('{"question": "   \\n\\t "}', "application/json", "question: must not be empty or blank"),
+        ('{"question": "' + "a" * 1001 + '"}', "application/json", "at most 1000 characters"),
+        ('{"question": 42}', "application/json", "question: Input should be a valid string"),
+        ('{"question": "x", "top_k": 0}', "application/json", "top_k: Input should be greater than or equal to 1"),
+        ('{"question": "x", "top_k": 11}', "application/json", "top_k: Input should be less than or equal to 10"),
+        ('{"question": "x", "top_k": "3"}', "application/json", "top_k: Input should be a valid integer"),
+        ('{"question": "x", "extra": 1}', "application/json", "extra: Extra inputs are not permitted"),
+        ("{}", "application/json", "question: Field required"),
+        ('{"question": "x",', "application/json", "the body is not valid JSON"),
+        ("[1, 2]", "application/json", "the body must be a JSON object"),
+        ("", "application/json", "the request needs a JSON body"),
+        ("question=hello", "application/x-www-form-urlencoded", "the body must be a JSON object"),
+    ],
+)
+def test_bad_requests_get_a_4xx_json_error_that_says_what_is_wrong(
+    client: TestClient, body: str, content_type: str, message: str
+) -> None:
+    response = client.post("/api/ask", content=body, headers={"content-type": content_type})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/json"
+    assert message in response.json()["error"]
+
+
+@pytest.mark.model
+def test_faq_health_ready_and_docs(client: TestClient) -> None:
+    faq = client.get("/api/faq").json()
+    assert len(faq) == 5 and {"id", "question", "answer", "url"} <= set(faq[0])
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["ready"] is True and ready["model"] == "all-MiniLM-L6-v2" and ready["counts"]["faq"] == 5
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "/api/ask" in spec["paths"] and "AskResponse" in spec["components"]["schemas"]
+
+
+def test_without_an_index_ready_and_ask_say_why_with_503(
+    tmp_path: Path, fake_factory: Callable[[str], Embedder]
+) -> None:
+    settings = Settings(data_dir=tmp_path, index_dir=tmp_path / "none", model="fake-model")
+    with TestClient(create_app(settings, embedder_factory=fake_factory)) as c:
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and "run 'faqbot build' first" in ready.json()["error"]
+        ask = c.post("/api/ask", json={"question": "What is green AI?"})
+        assert ask.status_code == 503 and "not ready" in ask.json()["error"]
+        assert c.get("/healthz").status_code == 200
+
+
+def test_an_index_of_another_model_is_a_clear_error(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    build_index(fake_settings, embedder_factory=fake_factory)
+    other = fake_settings.model_copy(update={"model": "another-model"})
+    with TestClient(create_app(other, embedder_factory=fake_factory)) as c:
+        response = c.post("/api/ask", json={"question": "What is green AI?"})
+        assert response.status_code == 503
+        assert "built with model 'fake-model'" in response.json()["error"]
