@@ -8,7 +8,17 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from faqbot.answering import Answerer
 from faqbot.engine import Engine
-from faqbot.schemas import AskRequest, AskResponse, ErrorBody, FaqEntryOut, Health, Readiness
+from faqbot.feedback import FeedbackStore
+from faqbot.schemas import (
+    AskRequest,
+    AskResponse,
+    ErrorBody,
+    FaqEntryOut,
+    FeedbackRequest,
+    FeedbackResponse,
+    Health,
+    Readiness,
+)
 
 router = APIRouter()
 
@@ -24,6 +34,11 @@ def get_answerer(engine: Annotated[Engine, Depends(get_engine)]) -> Answerer:
     return engine.answerer
 
 
+def get_feedback_store(request: Request) -> FeedbackStore:
+    store: FeedbackStore = request.app.state.feedback
+    return store
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -36,6 +51,13 @@ ERRORS: dict[int | str, dict[str, object]] = {
 def ask(body: AskRequest, answerer: AnswererDep) -> AskResponse:
     """Answer a reader's question from the site's articles and FAQ, with sources, or decline."""
     return AskResponse.model_validate(answerer.answer(body.question, top_k=body.top_k))
+
+
+@router.post("/api/feedback", response_model=FeedbackResponse, responses=ERRORS, tags=["answers"])
+def feedback(body: FeedbackRequest, store: Annotated[FeedbackStore, Depends(get_feedback_store)]) -> FeedbackResponse:
+    """Record whether an answer helped (thumbs up or down), with an optional comment."""
+    store.record(answer_id=body.answer_id, helpful=body.helpful, comment=body.comment)
+    return FeedbackResponse(recorded=True)
 
 
 @router.get("/api/faq", response_model=list[FaqEntryOut], responses=ERRORS, tags=["answers"])

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0, description="Decline below this confidence.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    state_dir: Path = Field(Path("var"), description="Where feedback and logs are kept.")
+    web_dir: Path = Field(
+        Path(__file__).resolve().parents[2] / "web", description="Templates and static files of the site and widget."
+    )
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="CORS origins for the widget's API calls."
     )
