@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= $(or $(FAQBOT_PORT),8000)
 
-.PHONY: setup run build test lint typecheck browser clean
+.PHONY: setup run build test lint typecheck browser eval notebook clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,13 @@ typecheck: setup
 
 test: setup browser lint typecheck
 	$(BIN)/pytest
+
+eval: build
+	$(BIN)/faqbot eval
+	$(BIN)/faqbot eval --dataset stackfaq
+
+notebook: setup
+	$(BIN)/jupyter lab notebooks/evaluation.ipynb
 
 clean:
 	rm -rf $(VENV) indexes/current indexes/builds indexes/cache .pytest_cache .mypy_cache .ruff_cache

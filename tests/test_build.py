@@ -27,8 +27,8 @@ def test_a_build_writes_a_complete_index_with_its_manifest(fake_settings: Settin
     assert manifest.format_version == FORMAT_VERSION
     assert manifest.model == "fake-model" and manifest.dimension == 64
     assert manifest.counts["faq"] == 5 and manifest.counts["passages"] == 7
-    # 5 questions + 6 alternates + 5 answers + 7 passages
-    assert manifest.counts["vectors"] == index.vectors.ntotal == 23
+    # FAQ: 5 question+answer pairs, 6 alternate+answer pairs; passages: 7 windows + 21 sentences
+    assert manifest.counts["vectors"] == index.vectors.ntotal == 39
     assert len(manifest.corpus_hash) == 32 and manifest.built_at.endswith("+00:00")
     assert index.version == report.version
     assert [a.slug for a in index.articles] == ["future-of-open-source-ai-models"]
@@ -57,7 +57,9 @@ def test_changing_one_faq_entry_embeds_only_that_entry(
     faq_file.write_text(faq_file.read_text().replace(old, new))
     fake_embedder.calls.clear()
     report = build_index(fake_settings, embedder_factory=fake_factory)
-    assert fake_embedder.texts_embedded == [new]
+    question = "What are some popular open source AI projects?"
+    alternate = "Which open source AI frameworks are well known?"
+    assert sorted(fake_embedder.texts_embedded) == sorted([f"{question} {new}", f"{alternate} {new}"])
     assert report.faq.changed == ["popular-open-source-ai-projects"]
     assert report.faq.added == report.faq.removed == [] and report.passages.summary() == "0 added, 0 changed, 0 removed"
     index = load_index(fake_settings.index_dir, model="fake-model")
@@ -70,7 +72,8 @@ def test_editing_a_section_reports_changed_passages(fake_settings: Settings, fak
     article.write_text(article.read_text().replace("has surged", "has grown sharply"))
     report = build_index(fake_settings, embedder_factory=fake_factory)
     assert report.passages.changed == ["future-of-open-source-ai-models#the-role-of-sustainability-in-ai/0"]
-    assert report.embedded == 2  # the passage and its one changed sentence
+    # the window, and its one changed sentence both as a key and as a vector for trimming
+    assert report.embedded == 3
 
 
 def test_a_malformed_file_stops_the_build_and_leaves_the_index_as_it_was(

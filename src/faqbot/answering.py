@@ -19,6 +19,7 @@ from faqbot.embedding import Embedder
 from faqbot.index_store import LoadedIndex
 from faqbot.records import Doc
 from faqbot.retrieval import Hit, Strategy, rank
+from faqbot.spelling import Speller
 from faqbot.text import normalize_question
 
 DECLINE_MESSAGE = (
@@ -72,19 +73,26 @@ class Answerer:
         self.index = index
         self.embedder = embedder
         self.threshold = threshold
+        # Built once per index, at load: the hot path only looks words up.
+        self.speller = Speller(doc.lexical_text() for doc in index.docs)
+
+    def prepare(self, question: str) -> str:
+        """The form a question is matched in: normalised, with misspelt words corrected."""
+        return self.speller.correct(normalize_question(question))
 
     def encode(self, question: str) -> np.ndarray:
         vector: np.ndarray = self.embedder.encode([question])[0]
         return vector
 
     def rank(self, question: str, *, strategy: Strategy = "hybrid") -> list[Hit]:
-        question = normalize_question(question)
+        question = self.prepare(question)
         return rank(self.index, question, self.encode(question), strategy=strategy)
 
     def answer(self, question: str, *, top_k: int = 3) -> Answer:
         question = normalize_question(question)
-        vector = self.encode(question)
-        hits = rank(self.index, question, vector)
+        matched = self.prepare(question)
+        vector = self.encode(matched)
+        hits = rank(self.index, matched, vector)
         confidence = round(confidence_of(hits), 4)
         sources = [self._source(hit) for hit in hits[:top_k]]
         answer_id = uuid.uuid4().hex

@@ -125,5 +125,37 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
+@app.command(name="eval")
+def eval_command(
+    eval_set: Annotated[
+        Path | None, typer.Option("--set", help="Evaluation set [default data/eval/launch.yaml]")
+    ] = None,
+    dataset: Annotated[str | None, typer.Option(help="An external benchmark: stackfaq.")] = None,
+    faq: Annotated[Path | None, typer.Option(help="A FAQ file to evaluate on (with --queries).")] = None,
+    queries: Annotated[Path | None, typer.Option(help="Queries for --faq: a list of {q, expect}.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Measure answer quality: retrieval per strategy, declines, and the threshold to use."""
+    from faqbot.evaluation import format_report, report_json
+    from faqbot.evaluation_runs import evaluate_external, evaluate_index, evaluate_stackfaq
+
+    settings = _settings(index_dir=index_dir, eval_set=eval_set)
+    try:
+        if dataset is not None:
+            if dataset != "stackfaq":
+                _fail(f"unknown dataset {dataset!r}: the one known is stackfaq", 2)
+            report = evaluate_stackfaq(settings, progress=not as_json)
+        elif faq is not None or queries is not None:
+            if faq is None or queries is None:
+                _fail("--faq and --queries go together", 2)
+            report = evaluate_external(settings, faq, queries, progress=not as_json)
+        else:
+            report = evaluate_index(settings, progress=not as_json)
+    except FaqbotError as exc:
+        _fail(str(exc))
+    typer.echo(report_json(report) if as_json else format_report(report))
+
+
 def main() -> None:
     app()

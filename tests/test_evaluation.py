@@ -1,0 +1,104 @@
+"""The evaluation harness: metrics arithmetic, the sweep, StackFAQ conversion, and `faqbot eval`."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from faqbot.answering import Answerer
+from faqbot.cli import app
+from faqbot.evaluation import (
+    EvalQuestion,
+    QuestionResult,
+    answering_metrics,
+    evaluate,
+    load_questions,
+    retrieval_metrics,
+    sweep,
+)
+from faqbot.faq import parse_faq_file
+from faqbot.settings import Settings
+from faqbot.stackfaq import convert
+from tests.conftest import DATA, REPO
+
+SHARED_STACKFAQ = REPO.parent / "shared" / "benchmarks" / "stackfaq" / "stackExchange-FAQ.json"
+
+
+def result(kind: str, expect: str | None, ranked: list[str], confidence: float) -> QuestionResult:
+    question = EvalQuestion("q", kind, expect)  # type: ignore[arg-type]
+    return QuestionResult(
+        question, dict.fromkeys(("bm25", "dense", "hybrid", "answerer"), ranked), confidence, True, "faq"
+    )
+
+
+def test_retrieval_metrics_are_computed_from_ranks() -> None:
+    results = [
+        result("in", "a", ["a", "b"], 0.9),
+        result("in", "a", ["b", "c", "a"], 0.9),
+        result("in", "a", ["b"], 0.9),
+    ]
+    m = retrieval_metrics(results, "hybrid")
+    assert m["hit@1"] == pytest.approx(1 / 3) and m["hit@3"] == pytest.approx(2 / 3)
+    assert m["mrr@10"] == pytest.approx((1 + 1 / 3) / 3)
+    assert m["ndcg@10"] == pytest.approx((1 + 1 / 2) / 3)  # 1/log2(3+1) = 1/2
+
+
+def test_answering_metrics_and_the_sweep_pick_the_threshold_from_data() -> None:
+    results = [
+        result("in", "a", ["a"], 0.8),
+        result("in", "a", ["a"], 0.6),
+        result("in", "a", ["b"], 0.7),  # wrong even when answered
+        result("far", None, ["a"], 0.2),
+        result("near", None, ["a"], 0.5),
+    ]
+    m = answering_metrics(results, 0.55)
+    assert m["answered_right"] == pytest.approx(2 / 3)
+    assert m["out_declined"] == 1.0 and m["far_declined"] == 1.0 and m["near_declined"] == 1.0
+    assert m["decline_precision"] == 1.0
+    assert answering_metrics(results, 0.4)["near_declined"] == 0.0
+    rows, recommended = sweep(results)
+    assert recommended is not None and 0.5 < recommended <= 0.6  # declines "near" (0.5), keeps 0.6
+    assert len(rows) == 101
+
+
+def test_the_evaluation_set_is_big_enough_and_labels_real_sources() -> None:
+    questions = load_questions(DATA / "eval" / "launch.yaml")
+    in_scope = [q for q in questions if q.kind == "in"]
+    assert len(in_scope) >= 80 and len([q for q in questions if q.kind != "in"]) >= 25
+    assert {q.kind for q in questions} == {"in", "far", "near"}
+    assert len({q.expect for q in in_scope}) == 11  # six sections and five FAQ entries
+
+
+@pytest.mark.skipif(not SHARED_STACKFAQ.exists(), reason="the shared benchmarks folder is not beside the repo")
+def test_stackfaq_becomes_an_ordinary_faq_file(tmp_path: Path) -> None:
+    entries, queries = convert(SHARED_STACKFAQ, tmp_path / "stackfaq.json", tmp_path / "q.yaml")
+    assert (entries, queries) == (125, 1249)
+    parsed = parse_faq_file(tmp_path / "stackfaq.json")
+    assert len(parsed) == 125 and parsed[0].question == "Strikethrough with GitHub Markdown"
+    assert len(load_questions(tmp_path / "q.yaml")) == 1249
+
+
+@pytest.mark.model
+def test_the_answerer_beats_each_single_strategy_on_the_evaluation_set(real_answerer: Answerer) -> None:
+    report = evaluate(real_answerer, load_questions(DATA / "eval" / "launch.yaml"))
+    hit = {s: m["hit@1"] for s, m in report.retrieval.items()}
+    assert hit["hybrid"] >= max(hit["bm25"], hit["dense"])
+    assert hit["answerer"] >= hit["hybrid"]
+    assert report.answering["out_declined"] >= 0.95
+    assert report.recommended_threshold == real_answerer.threshold  # the configured value is the measured one
+
+
+@pytest.mark.model
+def test_faqbot_eval_prints_a_table_and_json(real_settings: Settings) -> None:
+    env = {"FAQBOT_INDEX_DIR": str(real_settings.index_dir), "FAQBOT_EVAL_SET": str(DATA / "eval" / "launch.yaml")}
+    runner = CliRunner()
+    text = runner.invoke(app, ["eval"], env=env)
+    assert text.exit_code == 0, text.output
+    assert "answerer" in text.output and "recommended threshold" in text.output
+    as_json = runner.invoke(app, ["eval", "--json"], env=env)
+    body = json.loads(as_json.stdout[as_json.stdout.index("{") :])
+    assert set(body["retrieval"]) == {"bm25", "dense", "hybrid", "answerer"}
+    assert body["counts"]["in"] >= 80 and "failures" in body
+    wrong = runner.invoke(app, ["eval", "--dataset", "nope"], env=env)
+    assert wrong.exit_code == 2 and "unknown dataset" in wrong.output

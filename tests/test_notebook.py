@@ -1,0 +1,27 @@
+"""The evaluation notebook runs clean from scratch (it builds its own index in a temp dir)."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.model
+
+
+def test_the_evaluation_notebook_executes_clean(tmp_path: Path) -> None:
+    notebook = nbformat.read(REPO / "notebooks" / "evaluation.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    NotebookClient(notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}).execute()
+    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    images = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 5  # strategies, sweep, distributions, per-label accuracy, StackFAQ
+    text = "".join(
+        str(o.get("data", {}).get("text/markdown", "")) for c in notebook.cells for o in c.get("outputs", [])
+    )
+    assert "| answerer |" in text and "reference: dense on question" in text
