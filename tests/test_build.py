@@ -132,3 +132,15 @@ def test_a_different_model_rebuilds_with_its_own_cache(tmp_path: Path, fake_sett
     report = build_index(fake_settings.model_copy(update={"model": "model-b"}), embedder_factory=lambda m: b)
     assert not report.up_to_date and report.embedded == len(b.texts_embedded) > 0
     assert load_index(fake_settings.index_dir, model="model-b").manifest.dimension == 32
+
+
+def test_a_change_in_what_is_embedded_rebuilds_even_on_the_same_data(
+    fake_settings: Settings, fake_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faqbot.records import Doc
+
+    first = build_index(fake_settings, embedder_factory=fake_factory)
+    original = Doc.keys
+    monkeypatch.setattr(Doc, "keys", lambda self: [(f, t + " (v2)") for f, t in original(self)])
+    again = build_index(fake_settings, embedder_factory=fake_factory)
+    assert not again.up_to_date and again.version != first.version and again.embedded > 0

@@ -96,7 +96,10 @@ def build_index(
 ) -> BuildReport:
     corpus, docs = check_data(settings)  # raises DataError before anything is written
     fingerprint = corpus_hash(docs, corpus)
-    version = content_hash(str(FORMAT_VERSION), settings.model, fingerprint, length=12)
+    keys: list[tuple[int, KeyField, str]] = [(i, f, text) for i, d in enumerate(docs) for f, text in d.keys()]
+    key_texts = [text for _, _, text in keys]
+    # The embedded texts are part of the version: a faqbot that embeds differently rebuilds.
+    version = content_hash(str(FORMAT_VERSION), settings.model, fingerprint, *key_texts, length=12)
     index_dir = settings.index_dir
     counts = {
         "articles": len(corpus.articles),
@@ -111,8 +114,6 @@ def build_index(
         if not force and previous_dir is not None and _manifest_version(previous_dir) == version:
             return BuildReport(version, True, counts, faq_changes, passage_changes, 0, 0, previous_dir)
 
-        keys: list[tuple[int, KeyField, str]] = [(i, f, text) for i, d in enumerate(docs) for f, text in d.keys()]
-        key_texts = [text for _, _, text in keys]
         sentence_texts = [s for d in docs for s in d.sentences]
         cache = EmbeddingCache(index_dir / CACHE, settings.model)
         todo = cache.missing(key_texts + sentence_texts)
