@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from faqbot.errors import DataError
-from faqbot.text import slugify
+from faqbot.text import read_utf8, slugify
 
 INTRODUCTION_ANCHOR = "introduction"
 
@@ -55,7 +55,7 @@ def load_articles(directory: Path) -> list[Article]:
 
 
 def parse_article(path: Path) -> Article:
-    text = _read_utf8(path)
+    text = read_utf8(path)
     if not text.strip():
         raise DataError(path, "the file is empty", line=1)
     meta, body, body_start = _split_front_matter(path, text)
@@ -70,15 +70,6 @@ def parse_article(path: Path) -> Article:
     if not any(section.paragraphs for section in sections):
         raise DataError(path, "the article has no text after its front matter", line=body_start)
     return Article(slug=slug, title=title, url=url, date=date_text, sections=tuple(sections), body=body, path=str(path))
-
-
-def _read_utf8(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DataError(path, "the file is not UTF-8 text", line=line) from None
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str, int]:

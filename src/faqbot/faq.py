@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from faqbot.errors import DataError
-from faqbot.text import slugify
+from faqbot.text import read_utf8, slugify
 
 FAQ_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
 _KNOWN_KEYS = {"id", "question", "answer", "url", "alternates", "article"}
@@ -56,7 +56,7 @@ def load_faq(directory: Path) -> list[FaqEntry]:
 
 
 def parse_faq_file(path: Path) -> list[FaqEntry]:
-    text = _read_utf8(path)
+    text = read_utf8(path)
     if not text.strip():
         raise DataError(path, "the file is empty: a FAQ file is a list of entries with 'question' and 'answer'", line=1)
     suffix = path.suffix.lower()
@@ -71,15 +71,6 @@ def parse_faq_file(path: Path) -> list[FaqEntry]:
     if not entries:
         raise DataError(path, "the file has no entries", line=1)
     return entries
-
-
-def _read_utf8(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DataError(path, "the file is not UTF-8 text", line=line) from None
 
 
 def _line_at(text: str, position: int) -> int:

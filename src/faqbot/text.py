@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from pathlib import Path
+
+from faqbot.errors import DataError
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9])")
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
@@ -38,3 +41,13 @@ def content_hash(*parts: str, length: int = 16) -> str:
     """A stable short hash of some strings (order matters)."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:length]
+
+
+def read_utf8(path: Path) -> str:
+    """A data file's text; not UTF-8 is a DataError at the line of the first bad byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(path, "the file is not UTF-8 text", line=line) from None
