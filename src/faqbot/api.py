@@ -82,4 +82,10 @@ def readyz(engine: EngineDep) -> Readiness:
     if engine.answerer is None:
         raise HTTPException(status_code=503, detail=engine.reason or "no index loaded")
     manifest = engine.answerer.index.manifest
-    return Readiness(ready=True, index_version=manifest.version, model=manifest.model, counts=manifest.counts)
+    return Readiness(
+        ready=True,
+        index_version=manifest.version,
+        model=manifest.model,
+        counts=manifest.counts,
+        last_reload_error=engine.last_reload_error,
+    )

@@ -2,35 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.templating import Jinja2Templates
 
 from faqbot import __version__
+from faqbot.admin import router as admin_router
 from faqbot.api import router as api_router
 from faqbot.embedding import load_embedder
-from faqbot.engine import EmbedderFactory, Engine, load_engine
+from faqbot.engine import EmbedderFactory, Engine, Reloader, load_engine
 from faqbot.feedback import FeedbackStore
 from faqbot.http_errors import install_error_handlers
+from faqbot.middleware import install_middleware
 from faqbot.pages import router as pages_router
 from faqbot.settings import Settings
 from faqbot.static_assets import StaticAssets
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
+log = logging.getLogger("faqbot.app")
+
+
+async def watch_index(app: FastAPI, interval: float) -> None:
+    """Serve a new index as soon as `faqbot build` swaps it in, without a restart."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            app.state.engine = await app.state.reloader.reload(app.state.engine)
+        except Exception:  # the watcher must outlive any one failed attempt
+            log.exception("index watcher failed; retrying")
 
 
 def create_app(settings: Settings, *, embedder_factory: EmbedderFactory = load_embedder) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loaded here, not at import, so tests and tools can build apps on their own data.
-        app.state.engine = load_engine(settings, embedder_factory)
+        app.state.engine = await asyncio.to_thread(load_engine, settings, embedder_factory)
+        watcher = asyncio.create_task(watch_index(app, settings.reload_interval)) if settings.reload_interval else None
         yield
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
 
     app = FastAPI(
         title="faqbot",
@@ -43,14 +60,9 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory = load_e
     app.state.templates = Jinja2Templates(directory=settings.web_dir / "templates")
     app.state.assets = StaticAssets(settings.web_dir / "static")
     app.state.feedback = FeedbackStore(settings.state_dir)
+    app.state.reloader = Reloader(settings, embedder_factory)
     install_error_handlers(app)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    install_middleware(app, settings)
 
     # The widget calls the API from other sites' pages: only the configured origins may.
     app.add_middleware(
@@ -61,5 +73,6 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory = load_e
         max_age=600,
     )
     app.include_router(api_router)
+    app.include_router(admin_router)
     app.include_router(pages_router)
     return app

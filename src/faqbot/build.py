@@ -19,8 +19,8 @@ import numpy as np
 
 from faqbot.corpus import Corpus, load_corpus
 from faqbot.embedding import Embedder, EmbeddingCache, load_embedder
-from faqbot.errors import BuildLockedError
-from faqbot.index_store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, swap_in, write_build
+from faqbot.errors import BuildLockedError, FaqbotError
+from faqbot.index_store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, load_index, swap_in, write_build
 from faqbot.passages import make_passages
 from faqbot.records import Doc, KeyField, article_to_dict, faq_doc, passage_doc
 from faqbot.settings import Settings
@@ -111,7 +111,7 @@ def build_index(
         previous_docs = _previous_docs(previous_dir)
         faq_changes = _changes(previous_docs, docs, "faq")
         passage_changes = _changes(previous_docs, docs, "passage")
-        if not force and previous_dir is not None and _manifest_version(previous_dir) == version:
+        if not force and previous_dir is not None and _manifest_version(previous_dir) == version and _loads(settings):
             return BuildReport(version, True, counts, faq_changes, passage_changes, 0, 0, previous_dir)
 
         sentence_texts = [s for d in docs for s in d.sentences]
@@ -159,6 +159,15 @@ def build_index(
         return BuildReport(
             version, False, counts, faq_changes, passage_changes, embedded, len(set(all_texts)) - embedded, final
         )
+
+
+def _loads(settings: Settings) -> bool:
+    """Whether the serving index loads: a damaged one is rebuilt even when its manifest looks current."""
+    try:
+        load_index(settings.index_dir, model=settings.model)
+    except FaqbotError:
+        return False
+    return True
 
 
 def _manifest_version(build: Path) -> str | None:

@@ -121,8 +121,12 @@ def serve(
         load_index(settings.index_dir, model=settings.model)
     except FaqbotError as exc:
         _fail(str(exc))
+    from faqbot.middleware import configure_logging
+
+    configure_logging(settings.log_format)
     typer.echo(f"faqbot serving on http://{settings.host}:{settings.port}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # faqbot logs each request itself (with its id, as JSON when asked); uvicorn's access log would repeat it.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 
 @app.command(name="eval")

@@ -1,34 +1,77 @@
-"""The serving engine: the loaded index and the embedder, or the reason they are not there."""
+"""The serving engine: the loaded index and the embedder, or the reason they are not there.
+
+The app holds one `Engine` at a time and replaces it whole on reload; a request takes the engine
+once, so it is answered entirely by one index version even while a new one is swapped in.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from faqbot.answering import Answerer
 from faqbot.embedding import Embedder, load_embedder
 from faqbot.errors import FaqbotError
-from faqbot.index_store import load_index
+from faqbot.index_store import current_build, load_index
 from faqbot.settings import Settings
 
 EmbedderFactory = Callable[[str], Embedder]
+log = logging.getLogger("faqbot.engine")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Engine:
     answerer: Answerer | None
     reason: str | None = None  # why there is no answerer (no index, wrong model, ...)
+    embedder: Embedder | None = None  # kept across reloads: the model is the slow part to load
+    last_reload_error: str | None = None
 
 
-def load_engine(settings: Settings, embedder_factory: EmbedderFactory = load_embedder) -> Engine:
+def load_engine(
+    settings: Settings, embedder_factory: EmbedderFactory = load_embedder, *, embedder: Embedder | None = None
+) -> Engine:
     """Load the index, then the model; any failure becomes a one-line reason, never a crash."""
     try:
         index = load_index(settings.index_dir, model=settings.model)
-        embedder = embedder_factory(settings.model)
     except FaqbotError as exc:
-        return Engine(None, str(exc))
+        return Engine(None, str(exc), embedder)
+    try:
+        embedder = embedder or embedder_factory(settings.model)
+    except FaqbotError as exc:
+        return Engine(None, str(exc), None)
     if embedder.dimension != index.manifest.dimension:
-        return Engine(
-            None, f"the model gives {embedder.dimension}-d vectors, the index holds {index.manifest.dimension}-d ones"
-        )
-    return Engine(Answerer(index, embedder, threshold=settings.threshold))
+        reason = f"the model gives {embedder.dimension}-d vectors, the index holds {index.manifest.dimension}-d ones"
+        return Engine(None, reason, embedder)
+    return Engine(Answerer(index, embedder, threshold=settings.threshold), None, embedder)
+
+
+def serving_build(engine: Engine) -> Path | None:
+    return engine.answerer.index.directory if engine.answerer else None
+
+
+class Reloader:
+    """Swaps in a new index when `indexes/current` points somewhere new; one reload at a time."""
+
+    def __init__(self, settings: Settings, embedder_factory: EmbedderFactory):
+        self.settings = settings
+        self.embedder_factory = embedder_factory
+        self._lock = asyncio.Lock()
+
+    async def reload(self, engine: Engine, *, force: bool = False) -> Engine:
+        """The engine to serve from now on (the same one when nothing changed or loading failed)."""
+        async with self._lock:
+            target = current_build(self.settings.index_dir)
+            if not force and target is not None and target == serving_build(engine):
+                return engine
+            if target is None and engine.answerer is not None:
+                return engine  # the index vanished from disk: keep serving what is loaded
+            fresh = await asyncio.to_thread(load_engine, self.settings, self.embedder_factory, embedder=engine.embedder)
+            if fresh.answerer is None and engine.answerer is not None:
+                log.error("new index not loaded, still serving %s: %s", engine.answerer.index.version, fresh.reason)
+                return Engine(engine.answerer, None, engine.embedder, fresh.reason)
+            if fresh.answerer is not None:
+                log.info("serving index %s", fresh.answerer.index.version)
+            return fresh

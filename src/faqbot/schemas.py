@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
+from faqbot.text import normalize_question
+
 MAX_QUESTION_CHARS = 1000
 
 
@@ -20,7 +22,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _question_has_text(cls, value: str) -> str:
-        if not value.strip():
+        if not normalize_question(value):
             raise ValueError("must not be empty or blank")
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(f"must be at most {MAX_QUESTION_CHARS} characters (got {len(value)})")
@@ -84,6 +86,7 @@ class Readiness(BaseModel):
     model: str | None = None
     counts: dict[str, int] | None = None
     reason: str | None = None
+    last_reload_error: str | None = None
 
 
 class ErrorBody(BaseModel):

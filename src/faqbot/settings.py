@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="CORS origins for the widget's API calls."
     )
+    admin_token: SecretStr | None = Field(None, description="Bearer token for /admin/*; admin is off when unset.")
+    reload_interval: float = Field(2.0, ge=0, description="Seconds between checks for a new index; 0 turns it off.")
+    rate_limit: str = Field(
+        "60/minute", description="Per client on /api/ask and /api/feedback, like 60/minute, or off."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Proxies (IPs or CIDRs) whose X-Forwarded-For is believed."
+    )
+    max_body_bytes: int = Field(16_384, ge=1024, description="Larger request bodies get 413 before parsing.")
+    log_format: str = Field("text", pattern="^(text|json)$", description="text, or json (one object per line).")
     window_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage window.")
     window_stride: int = Field(2, ge=1, le=20, description="Sentences between the starts of two windows.")
 
@@ -56,7 +66,15 @@ class Settings(BaseSettings):
             raise ValueError("FAQBOT_MODEL must name a model or a path")
         return value.strip()
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_readable(cls, value: str) -> str:
+        from faqbot.rate_limit import parse_rate
+
+        parse_rate(value)  # raises ValueError with the accepted forms
+        return value
+
+    @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         # Accept a comma-separated list as well as JSON, which is what people type in a shell.

@@ -1,0 +1,44 @@
+"""Operator endpoints behind `Authorization: Bearer <FAQBOT_ADMIN_TOKEN>`; off when no token is set."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from pydantic import BaseModel
+
+from faqbot.settings import Settings
+
+router = APIRouter(prefix="/admin", tags=["operations"])
+
+
+def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    settings: Settings = request.app.state.settings
+    if settings.admin_token is None:
+        raise HTTPException(status_code=404, detail="admin endpoints are off: set FAQBOT_ADMIN_TOKEN to turn them on")
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(
+            status_code=401, detail="send Authorization: Bearer <admin token>", headers={"WWW-Authenticate": "Bearer"}
+        )
+    # Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+    if not hmac.compare_digest(token.encode(), settings.admin_token.get_secret_value().encode()):
+        raise HTTPException(status_code=403, detail="wrong admin token")
+
+
+class ReloadResult(BaseModel):
+    reloaded: bool
+    index_version: str | None
+    error: str | None = None
+
+
+@router.post("/reload", response_model=ReloadResult, dependencies=[Depends(require_admin)])
+async def reload_index(request: Request) -> ReloadResult:
+    """Load the index that `faqbot build` last swapped in, now, without waiting for the watcher."""
+    before = request.app.state.engine
+    after = await request.app.state.reloader.reload(before, force=True)
+    request.app.state.engine = after
+    version = after.answerer.index.version if after.answerer else None
+    error = after.last_reload_error or after.reason
+    return ReloadResult(reloaded=error is None, index_version=version, error=error)
