@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel
 
+from faqbot.schemas import ErrorBody
 from faqbot.settings import Settings
 
 router = APIRouter(prefix="/admin", tags=["operations"])
@@ -33,7 +34,16 @@ class ReloadResult(BaseModel):
     error: str | None = None
 
 
-@router.post("/reload", response_model=ReloadResult, dependencies=[Depends(require_admin)])
+@router.post(
+    "/reload",
+    response_model=ReloadResult,
+    dependencies=[Depends(require_admin)],
+    responses={
+        401: {"model": ErrorBody, "description": "No bearer token."},
+        403: {"model": ErrorBody, "description": "Wrong token."},
+        404: {"model": ErrorBody, "description": "Admin endpoints are off (no FAQBOT_ADMIN_TOKEN)."},
+    },
+)
 async def reload_index(request: Request) -> ReloadResult:
     """Load the index that `faqbot build` last swapped in, now, without waiting for the watcher."""
     before = request.app.state.engine

@@ -42,7 +42,10 @@ def get_feedback_store(request: Request) -> FeedbackStore:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "The body could not be read (not UTF-8 or not parseable)."},
+    413: {"model": ErrorBody, "description": "The body is larger than the limit (FAQBOT_MAX_BODY_BYTES)."},
     422: {"model": ErrorBody, "description": "The request is malformed: the message says what is wrong."},
+    429: {"model": ErrorBody, "description": "Too many requests from this client: see the Retry-After header."},
     503: {"model": ErrorBody, "description": "No index is loaded yet."},
 }
 

@@ -16,8 +16,18 @@ class AskRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"question": "What is green AI?", "top_k": 3}]}
     )
 
-    question: StrictStr = Field(description="The reader's question, 1 to 1,000 characters.")
+    # The limits are validated below (with plain messages); they are also published in the schema.
+    question: StrictStr = Field(
+        description="The reader's question: 1 to 1,000 characters, not only spaces or control characters.",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": r"[^\s\x00-\x1f\x7f-\x9f]"},
+    )
     top_k: StrictInt = Field(3, ge=1, le=10, description="How many sources to return (1 to 10).")
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _integral_number(cls, value: object) -> object:
+        # JSON Schema counts 5.0 as an integer; strings and booleans stay refused.
+        return int(value) if isinstance(value, float) and value.is_integer() else value
 
     @field_validator("question")
     @classmethod
