@@ -60,7 +60,8 @@ def collect_docs(corpus: Corpus, settings: Settings) -> list[Doc]:
 
 
 def corpus_hash(docs: list[Doc], corpus: Corpus) -> str:
-    article_parts = [json.dumps(article_to_dict(a), sort_keys=True) for a in corpus.articles]
+    # Where the data directory lives is not content: moving it must not change the version.
+    article_parts = [json.dumps({**article_to_dict(a), "path": ""}, sort_keys=True) for a in corpus.articles]
     return content_hash(*(d.hash for d in docs), *article_parts, length=32)
 
 
