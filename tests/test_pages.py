@@ -1,5 +1,6 @@
 """Site pages, static files, CORS and feedback through the real app (the fake embedder suffices)."""
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -90,8 +91,14 @@ def test_cors_allows_only_configured_origins(client: TestClient) -> None:
 def test_feedback_is_validated_and_recorded(client: TestClient) -> None:
     ok = client.post("/api/feedback", json={"answer_id": "abc123", "helpful": False, "comment": "too vague"})
     assert ok.status_code == 200 and ok.json() == {"recorded": True}
-    store = client.app.state.feedback  # type: ignore[attr-defined]
-    assert [(r["answer_id"], r["helpful"], r["comment"]) for r in store.rows()] == [("abc123", False, "too vague")]
+    question_log = client.app.state.question_log  # type: ignore[attr-defined]
+
+    def rows() -> list[tuple[object, ...]]:
+        question_log.flush()
+        with sqlite3.connect(question_log.path) as db:
+            return db.execute("SELECT answer_id, helpful, comment FROM feedback").fetchall()
+
+    assert rows() == [("abc123", 0, "too vague")]
     for body, message in [
         ({"helpful": True}, "answer_id: Field required"),
         ({"answer_id": "abc", "helpful": "yes"}, "helpful: Input should be a valid boolean"),
@@ -100,4 +107,4 @@ def test_feedback_is_validated_and_recorded(client: TestClient) -> None:
     ]:
         response = client.post("/api/feedback", json=body)
         assert response.status_code == 422 and message in response.json()["error"], response.json()
-    assert len(store.rows()) == 1
+    assert len(rows()) == 1

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel
 
+from faqbot.engine import use_engine
 from faqbot.schemas import ErrorBody
 from faqbot.settings import Settings
 
@@ -48,7 +49,7 @@ async def reload_index(request: Request) -> ReloadResult:
     """Load the index that `faqbot build` last swapped in, now, without waiting for the watcher."""
     before = request.app.state.engine
     after = await request.app.state.reloader.reload(before, force=True)
-    request.app.state.engine = after
+    use_engine(request.app, after)
     version = after.answerer.index.version if after.answerer else None
     error = after.last_reload_error or after.reason
     return ReloadResult(reloaded=error is None, index_version=version, error=error)

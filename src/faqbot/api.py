@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
 
 from faqbot.answering import Answerer
 from faqbot.engine import Engine
-from faqbot.feedback import FeedbackStore
+from faqbot.metrics import CONTENT_TYPE, Metrics
+from faqbot.question_log import QuestionLog, QuestionRow
 from faqbot.schemas import (
     AskRequest,
     AskResponse,
@@ -34,13 +37,20 @@ def get_answerer(engine: Annotated[Engine, Depends(get_engine)]) -> Answerer:
     return engine.answerer
 
 
-def get_feedback_store(request: Request) -> FeedbackStore:
-    store: FeedbackStore = request.app.state.feedback
-    return store
+def get_question_log(request: Request) -> QuestionLog:
+    question_log: QuestionLog = request.app.state.question_log
+    return question_log
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
+LogDep = Annotated[QuestionLog, Depends(get_question_log)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "The body could not be read (not UTF-8 or not parseable)."},
     413: {"model": ErrorBody, "description": "The body is larger than the limit (FAQBOT_MAX_BODY_BYTES)."},
@@ -51,16 +61,39 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/api/ask", response_model=AskResponse, responses=ERRORS, tags=["answers"])
-def ask(body: AskRequest, answerer: AnswererDep) -> AskResponse:
+def ask(
+    body: AskRequest, request: Request, answerer: AnswererDep, question_log: LogDep, metrics: MetricsDep
+) -> AskResponse:
     """Answer a reader's question from the site's articles and FAQ, with sources, or decline."""
-    return AskResponse.model_validate(answerer.answer(body.question, top_k=body.top_k))
+    started = time.perf_counter()
+    answer = answerer.answer(body.question, top_k=body.top_k)
+    elapsed = time.perf_counter() - started
+    metrics.answer_latency.observe(elapsed)
+    metrics.answers.labels(outcome="answered" if answer.answered else "declined").inc()
+    if question_log.enabled:
+        question_log.record_question(
+            QuestionRow(
+                question=body.question,
+                normalized=answer.question,
+                answered=answer.answered,
+                kind=answer.kind,
+                confidence=answer.confidence,
+                top_source=answer.sources[0].id if answer.sources else None,
+                answer_id=answer.answer_id,
+                latency_ms=round(elapsed * 1000, 3),
+                index_version=answer.index_version,
+                client=question_log.client_hash(getattr(request.state, "client", "unknown")),
+            )
+        )
+    return AskResponse.model_validate(answer)
 
 
 @router.post("/api/feedback", response_model=FeedbackResponse, responses=ERRORS, tags=["answers"])
-def feedback(body: FeedbackRequest, store: Annotated[FeedbackStore, Depends(get_feedback_store)]) -> FeedbackResponse:
+def feedback(body: FeedbackRequest, question_log: LogDep, metrics: MetricsDep) -> FeedbackResponse:
     """Record whether an answer helped (thumbs up or down), with an optional comment."""
-    store.record(answer_id=body.answer_id, helpful=body.helpful, comment=body.comment)
-    return FeedbackResponse(recorded=True)
+    question_log.record_feedback(answer_id=body.answer_id, helpful=body.helpful, comment=body.comment)
+    metrics.feedback.labels(helpful=str(body.helpful).lower()).inc()
+    return FeedbackResponse(recorded=question_log.enabled)
 
 
 @router.get("/api/faq", response_model=list[FaqEntryOut], responses=ERRORS, tags=["answers"])
@@ -92,3 +125,9 @@ def readyz(engine: EngineDep) -> Readiness:
         counts=manifest.counts,
         last_reload_error=engine.last_reload_error,
     )
+
+
+@router.get("/metrics", tags=["operations"], response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
+def metrics_endpoint(metrics: MetricsDep) -> Response:
+    """Prometheus metrics: requests, answer latency, answered and declined, feedback, the index."""
+    return Response(metrics.render(), media_type=CONTENT_TYPE)

@@ -16,11 +16,12 @@ from faqbot import __version__
 from faqbot.admin import router as admin_router
 from faqbot.api import router as api_router
 from faqbot.embedding import load_embedder
-from faqbot.engine import EmbedderFactory, Engine, Reloader, load_engine
-from faqbot.feedback import FeedbackStore
+from faqbot.engine import EmbedderFactory, Engine, Reloader, load_engine, use_engine
 from faqbot.http_errors import install_error_handlers
+from faqbot.metrics import Metrics
 from faqbot.middleware import install_middleware
 from faqbot.pages import router as pages_router
+from faqbot.question_log import QuestionLog
 from faqbot.settings import Settings
 from faqbot.static_assets import StaticAssets
 
@@ -32,7 +33,7 @@ async def watch_index(app: FastAPI, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            app.state.engine = await app.state.reloader.reload(app.state.engine)
+            use_engine(app, await app.state.reloader.reload(app.state.engine))
         except Exception:  # the watcher must outlive any one failed attempt
             log.exception("index watcher failed; retrying")
 
@@ -41,13 +42,15 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory = load_e
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loaded here, not at import, so tests and tools can build apps on their own data.
-        app.state.engine = await asyncio.to_thread(load_engine, settings, embedder_factory)
+        use_engine(app, await asyncio.to_thread(load_engine, settings, embedder_factory))
+        app.state.question_log.start()
         watcher = asyncio.create_task(watch_index(app, settings.reload_interval)) if settings.reload_interval else None
         yield
         if watcher is not None:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+        app.state.question_log.stop()
 
     app = FastAPI(
         title="faqbot",
@@ -59,7 +62,10 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory = load_e
     app.state.engine = Engine(None, "starting")
     app.state.templates = Jinja2Templates(directory=settings.web_dir / "templates")
     app.state.assets = StaticAssets(settings.web_dir / "static")
-    app.state.feedback = FeedbackStore(settings.state_dir)
+    app.state.question_log = QuestionLog(
+        settings.state_dir, enabled=settings.log_questions, retention_days=settings.retention_days
+    )
+    app.state.metrics = Metrics()
     app.state.reloader = Reloader(settings, embedder_factory)
     install_error_handlers(app)
     install_middleware(app, settings)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from faqbot.answering import Answerer
 from faqbot.embedding import Embedder, load_embedder
@@ -46,6 +47,14 @@ def load_engine(
         reason = f"the model gives {embedder.dimension}-d vectors, the index holds {index.manifest.dimension}-d ones"
         return Engine(None, reason, embedder)
     return Engine(Answerer(index, embedder, threshold=settings.threshold), None, embedder)
+
+
+def use_engine(app: Any, engine: Engine) -> None:
+    """Serve from `engine` from now on, and let the metrics say which index that is."""
+    app.state.engine = engine
+    if engine.answerer is not None:
+        manifest = engine.answerer.index.manifest
+        app.state.metrics.set_index(manifest.version, manifest.model, manifest.counts)
 
 
 def serving_build(engine: Engine) -> Path | None:

@@ -90,6 +90,10 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             )
         else:
             response = await call_next(request)
+        route = request.scope.get("route")
+        # The route's template, not the raw path, so unknown URLs cannot blow up the label set.
+        endpoint = getattr(route, "path", "unmatched")
+        request.app.state.metrics.requests.labels(endpoint=endpoint, status=str(response.status_code)).inc()
         response.headers["X-Request-ID"] = request_id
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(16_384, ge=1024, description="Larger request bodies get 413 before parsing.")
     log_format: str = Field("text", pattern="^(text|json)$", description="text, or json (one object per line).")
+    log_questions: bool = Field(True, description="Record questions and feedback in the state directory (off: no).")
+    retention_days: int | None = Field(None, ge=1, description="Delete logged questions older than this.")
     window_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage window.")
     window_stride: int = Field(2, ge=1, le=20, description="Sentences between the starts of two windows.")
 
