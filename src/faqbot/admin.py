@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 from faqbot.engine import use_engine
+from faqbot.report import build_report, render_html
 from faqbot.schemas import ErrorBody
 from faqbot.settings import Settings
 
 router = APIRouter(prefix="/admin", tags=["operations"])
+# The report page carries its own styles and inline SVG, and nothing else.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
 def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
@@ -53,3 +58,19 @@ async def reload_index(request: Request) -> ReloadResult:
     version = after.answerer.index.version if after.answerer else None
     error = after.last_reload_error or after.reason
     return ReloadResult(reloaded=error is None, index_version=version, error=error)
+
+
+@router.get("/report", dependencies=[Depends(require_admin)], responses={200: {"content": {"text/html": {}}}})
+async def admin_report(request: Request, format: str = "json", days: int | None = None) -> Response:
+    """The question report (as `faqbot report`): JSON, or `?format=html` for the page."""
+    engine = request.app.state.engine
+    if engine.answerer is None:
+        raise HTTPException(status_code=503, detail=f"faqbot is not ready: {engine.reason}")
+    settings: Settings = request.app.state.settings
+    question_log = request.app.state.question_log
+    await asyncio.to_thread(question_log.flush)
+    report = await asyncio.to_thread(build_report, question_log.path, engine.answerer, days=days)
+    if format == "html":
+        html = render_html(report, settings.web_dir / "templates")
+        return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
+    return JSONResponse(report.to_dict())

@@ -6,6 +6,7 @@ stderr and a non-zero exit code.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -159,6 +160,30 @@ def eval_command(
     except FaqbotError as exc:
         _fail(str(exc))
     typer.echo(report_json(report) if as_json else format_report(report))
+
+
+@app.command()
+def report(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    html: Annotated[Path | None, typer.Option(help="Also write a self-contained HTML page here.")] = None,
+    days: Annotated[int | None, typer.Option(min=1, help="Only the last N days.")] = None,
+) -> None:
+    """What readers asked: answer rate, unanswered questions grouped, unhelpful answers, top sources."""
+    from faqbot.engine import load_engine
+    from faqbot.question_log import DB_NAME
+    from faqbot.report import build_report, format_report, render_html
+
+    settings = _settings()
+    db = settings.state_dir / DB_NAME
+    if not db.exists():
+        _fail(f"no question log at {db}: questions are recorded while 'faqbot serve' runs")
+    engine = load_engine(settings)
+    if engine.answerer is None:
+        _fail(engine.reason or "no index")
+    result = build_report(db, engine.answerer, days=days)
+    if html is not None:
+        html.write_text(render_html(result, settings.web_dir / "templates"), encoding="utf-8")
+    typer.echo(json.dumps(result.to_dict(), indent=2) if as_json else format_report(result))
 
 
 def main() -> None:
