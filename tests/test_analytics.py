@@ -61,7 +61,8 @@ def test_questions_and_feedback_are_logged_and_linked(client: TestClient, settin
     db = settings.state_dir / DB_NAME
     logged = rows(
         db,
-        "SELECT question, normalized, answered, kind, confidence, top_source, answer_id, latency_ms, index_version, client FROM questions ORDER BY id",
+        "SELECT question, normalized, answered, kind, confidence, top_source, answer_id, latency_ms,"
+        " index_version, client FROM questions ORDER BY id",
     )
     assert [r[0] for r in logged] == ["What is  green AI?", "Who can contribute?", "zzz qqq"]
     assert logged[0][1] == "What is green AI?"
