@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -18,6 +18,13 @@ from faqbot.settings import Settings
 router = APIRouter(prefix="/admin", tags=["operations"])
 # The report page carries its own styles and inline SVG, and nothing else.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No bearer token."},
+    403: {"model": ErrorBody, "description": "Wrong token."},
+    404: {"model": ErrorBody, "description": "Admin endpoints are off (no FAQBOT_ADMIN_TOKEN)."},
+}
 
 
 def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
@@ -44,11 +51,7 @@ class ReloadResult(BaseModel):
     "/reload",
     response_model=ReloadResult,
     dependencies=[Depends(require_admin)],
-    responses={
-        401: {"model": ErrorBody, "description": "No bearer token."},
-        403: {"model": ErrorBody, "description": "Wrong token."},
-        404: {"model": ErrorBody, "description": "Admin endpoints are off (no FAQBOT_ADMIN_TOKEN)."},
-    },
+    responses=ADMIN_ERRORS,
 )
 async def reload_index(request: Request) -> ReloadResult:
     """Load the index that `faqbot build` last swapped in, now, without waiting for the watcher."""
@@ -60,7 +63,15 @@ async def reload_index(request: Request) -> ReloadResult:
     return ReloadResult(reloaded=error is None, index_version=version, error=error)
 
 
-@router.get("/report", dependencies=[Depends(require_admin)], responses={200: {"content": {"text/html": {}}}})
+@router.get(
+    "/report",
+    dependencies=[Depends(require_admin)],
+    responses={
+        **ADMIN_ERRORS,
+        200: {"content": {"application/json": {}, "text/html": {}}},
+        503: {"model": ErrorBody, "description": "No index is loaded yet."},
+    },
+)
 async def admin_report(request: Request, format: str = "json", days: int | None = None) -> Response:
     """The question report (as `faqbot report`): JSON, or `?format=html` for the page."""
     engine = request.app.state.engine
