@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= $(or $(FAQBOT_PORT),8000)
 
-.PHONY: setup run build test lint typecheck browser eval notebook clean
+.PHONY: setup run build test lint typecheck browser eval notebook bench clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,9 @@ test: setup browser lint typecheck
 eval: build
 	$(BIN)/faqbot eval
 	$(BIN)/faqbot eval --dataset stackfaq
+
+bench: setup
+	$(BIN)/python bench/run.py
 
 notebook: setup
 	$(BIN)/jupyter lab notebooks/evaluation.ipynb

@@ -83,3 +83,20 @@ def test_the_same_question_always_gets_the_same_answer(real_answerer: Answerer) 
 def test_confidence_is_in_the_unit_interval(real_answerer: Answerer) -> None:
     for question in ["What is green AI?", "?!", "banana banana banana", "open source " * 50]:
         assert 0.0 <= real_answerer.answer(question).confidence <= 1.0
+
+
+def test_cached_answers_equal_fresh_ones_with_their_own_ids(real_answerer: Answerer) -> None:
+    question = "Which well-known open source AI projects are there? (cache test)"
+    hits = real_answerer.cache_hits
+    first = real_answerer.answer(question)
+    second = real_answerer.answer("  " + question + " ")  # the same once normalised: a cache hit
+    assert real_answerer.cache_hits == hits + 1
+    fresh = real_answerer._compose(first.question, 3)
+    for answer in (second, fresh):
+        assert (answer.answer, answer.sources, answer.confidence, answer.kind) == (
+            first.answer,
+            first.sources,
+            first.confidence,
+            first.kind,
+        )
+    assert len({first.answer_id, second.answer_id, fresh.answer_id}) == 3

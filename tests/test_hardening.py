@@ -261,3 +261,20 @@ def test_serve_refuses_a_corrupt_index_in_one_line(built: Settings) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "is damaged" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_cache_never_serves_an_answer_from_an_older_index(
+    client: TestClient, built: Settings, fake_factory: Factory
+) -> None:
+    question = {"question": "Can anyone contribute to open source AI projects?"}
+    before = client.post("/api/ask", json=question).json()
+    assert client.post("/api/ask", json=question).json()["answer"] == before["answer"]  # served from the cache
+    faq = built.data_dir / "faq" / FAQ
+    faq.write_text(
+        faq.read_text().replace("Yes, developers, data scientists", "Yes: developers, researchers, data scientists")
+    )
+    build_index(built, embedder_factory=fake_factory)
+    assert client.post("/admin/reload", headers={"Authorization": f"Bearer {TOKEN}"}).json()["reloaded"] is True
+    after = client.post("/api/ask", json=question).json()
+    assert after["index_version"] != before["index_version"]
+    assert after["answer"].startswith("Yes: developers, researchers") and before["answer"].startswith("Yes, developers")

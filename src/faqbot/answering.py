@@ -9,8 +9,10 @@ declines and offers the closest FAQ questions instead.
 
 from __future__ import annotations
 
+import threading
 import uuid
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -30,6 +32,9 @@ MAX_SUGGESTIONS = 3
 # A passage answer keeps its sentences within this cosine of its best sentence, at most this many.
 TRIM_MARGIN = 0.12
 TRIM_MAX_SENTENCES = 2
+# Answers kept per loaded index, by normalised question: a new index gets a new Answerer and so
+# an empty cache, which is why a cached answer can never come from an older index.
+CACHE_SIZE = 2048
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ class Answerer:
         self.threshold = threshold
         # Built once per index, at load: the hot path only looks words up.
         self.speller = Speller(doc.lexical_text() for doc in index.docs)
+        self._cache: OrderedDict[tuple[str, int], Answer] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.cache_hits = 0
 
     def prepare(self, question: str) -> str:
         """The form a question is matched in: normalised, with misspelt words corrected."""
@@ -90,6 +98,22 @@ class Answerer:
 
     def answer(self, question: str, *, top_k: int = 3) -> Answer:
         question = normalize_question(question)
+        key = (question, top_k)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                self.cache_hits += 1
+        if cached is not None:
+            return replace(cached, answer_id=uuid.uuid4().hex)  # same answer, its own id
+        fresh = self._compose(question, top_k)
+        with self._cache_lock:
+            self._cache[key] = fresh
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return fresh
+
+    def _compose(self, question: str, top_k: int) -> Answer:
         matched = self.prepare(question)
         vector = self.encode(matched)
         hits = rank(self.index, matched, vector)

@@ -1,0 +1,200 @@
+"""`make bench`: faqbot against the usual implementation, measured the same way in one run.
+
+Measures in-process answer latency, HTTP latency and throughput at concurrency 1/4/16/64 (load
+from a separate process, every question distinct; repeated questions reported apart, as cache
+hits), cold start, index build throughput, a no-change rebuild, and serving memory. Writes
+bench/results/latest.json, latest.md and latency.png. The machines here are noisy: the ratios
+within one run are the figures that count.
+
+Run: .venv/bin/python bench/run.py [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+CONCURRENCY = (1, 4, 16, 64)
+PY = sys.executable
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def start(command: list[str], env: dict[str, str], url: str, log: Path) -> tuple[subprocess.Popen[bytes], float]:
+    began = time.monotonic()
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"{command} exited; see {log}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return process, round(time.monotonic() - began, 2)
+        except httpx.TransportError:
+            time.sleep(0.1)
+
+
+def load(url: str, concurrency: int, seconds: float, repeat: bool = False) -> dict[str, float]:
+    args = [PY, str(ROOT / "bench" / "loadgen.py"), url, str(concurrency), str(seconds)] + (
+        ["--repeat"] if repeat else []
+    )
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure_server(
+    name: str, command: list[str], env: dict[str, str], port: int, seconds: float, tmp: Path
+) -> dict[str, object]:
+    url = f"http://127.0.0.1:{port}"
+    process, cold = start(command, env, url, tmp / f"{name}.log")
+    try:
+        load(url, 4, 2)  # warm up
+        runs = [load(url, c, seconds) for c in CONCURRENCY]
+        repeated = load(url, 16, seconds, repeat=True)
+        memory = rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return {"cold_start_s": cold, "runs": runs, "repeated_c16": repeated, "rss_mb": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    data = tmp / "data"
+    shutil.copytree(ROOT / "data" / "articles", data / "articles")
+    shutil.copytree(ROOT / "data" / "faq", data / "faq")
+    env = {
+        **os.environ,
+        "FAQBOT_DATA_DIR": str(data),
+        "FAQBOT_INDEX_DIR": str(tmp / "indexes"),
+        "FAQBOT_STATE_DIR": str(tmp / "state"),
+        "FAQBOT_RATE_LIMIT": "off",
+    }
+
+    from faqbot.build import build_index
+    from faqbot.engine import load_engine
+    from faqbot.evaluation import load_questions
+    from faqbot.settings import Settings
+
+    settings = Settings(data_dir=data, index_dir=tmp / "indexes")
+    began = time.perf_counter()
+    first = build_index(settings)
+    build_s = time.perf_counter() - began
+    began = time.perf_counter()
+    again = build_index(settings)
+    rebuild_s = time.perf_counter() - began
+    assert again.up_to_date
+
+    engine = load_engine(settings)
+    assert engine.answerer is not None
+    questions = [q.q for q in load_questions(ROOT / "data" / "eval" / "launch.yaml")]
+    for q in questions[:20]:
+        engine.answerer.answer(q + " warm-up")
+    in_process = []
+    for n, q in enumerate(questions * 2):
+        started = time.perf_counter()
+        engine.answerer.answer(f"{q} {n}")
+        in_process.append((time.perf_counter() - started) * 1000)
+    in_process.sort()
+
+    port = free_port()
+    faqbot = measure_server("faqbot", [PY, "-m", "faqbot", "serve", "--port", str(port)], env, port, args.seconds, tmp)
+    port = free_port()
+    baseline = measure_server(
+        "baseline", [PY, str(ROOT / "bench" / "baseline_app.py"), str(data), str(port)], env, port, args.seconds, tmp
+    )
+
+    result = {
+        "build": {
+            "texts_embedded": first.embedded,
+            "seconds": round(build_s, 2),
+            "passages_per_s": round(first.counts["passages"] / build_s, 1),
+            "no_change_rebuild_s": round(rebuild_s, 2),
+        },
+        "in_process_ms": {
+            "p50": round(statistics.median(in_process), 2),
+            "p99": round(in_process[int(len(in_process) * 0.99) - 1], 2),
+        },
+        "faqbot": faqbot,
+        "baseline": baseline,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(result, indent=1))
+    table = markdown(result)
+    (RESULTS / "latest.md").write_text(table)
+    plot(result, RESULTS / "latency.png")
+    print(table)
+
+
+def markdown(result: dict[str, object]) -> str:
+    f, b = result["faqbot"], result["baseline"]  # type: ignore[index]
+    header = ["concurrency", "faqbot p50 ms", "faqbot p99 ms", "faqbot req/s", "baseline p50 ms", "baseline p99 ms"]
+    header += ["baseline req/s", "speed-up (req/s)", "errors"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for fr, br in zip(f["runs"], b["runs"], strict=True):  # type: ignore[index]
+        ratio = fr["rps"] / br["rps"] if br["rps"] else float("nan")
+        cells = [fr["concurrency"], fr["p50_ms"], fr["p99_ms"], fr["rps"], br["p50_ms"], br["p99_ms"], br["rps"]]
+        cells += [f"{ratio:.2f}x", f"{fr['errors']} / {br['errors']}"]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    r = f["repeated_c16"]  # type: ignore[index]
+    lines += [
+        "",
+        f"repeated questions at concurrency 16 (cache hits): faqbot {r['rps']} req/s, p50 {r['p50_ms']} ms",
+        f"in-process answer: p50 {result['in_process_ms']['p50']} ms, p99 {result['in_process_ms']['p99']} ms",  # type: ignore[index]
+        f"cold start to ready: faqbot {f['cold_start_s']} s, baseline {b['cold_start_s']} s",  # type: ignore[index]
+        f"serving RSS: faqbot {f['rss_mb']} MB, baseline {b['rss_mb']} MB",  # type: ignore[index]
+        f"build: {result['build']}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def plot(result: dict[str, object], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name in ("faqbot", "baseline"):
+        runs = result[name]["runs"]  # type: ignore[index]
+        ax.plot([r["concurrency"] for r in runs], [r["p50_ms"] for r in runs], marker="o", label=f"{name} p50")
+        ax.plot([r["concurrency"] for r in runs], [r["p99_ms"] for r in runs], marker="x", ls="--", label=f"{name} p99")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("concurrent clients")
+    ax.set_ylabel("latency (ms)")
+    ax.legend()
+    ax.set_title("POST /api/ask latency against concurrency")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
