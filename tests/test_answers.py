@@ -91,7 +91,8 @@ def test_cached_answers_equal_fresh_ones_with_their_own_ids(real_answerer: Answe
     first = real_answerer.answer(question)
     second = real_answerer.answer("  " + question + " ")  # the same once normalised: a cache hit
     assert real_answerer.cache_hits == hits + 1
-    fresh = real_answerer._compose(first.question, 3)
+    matched = real_answerer.prepare(first.question)
+    fresh = real_answerer.answer_from_vector(first.question, matched, real_answerer.encode(matched), top_k=3)
     for answer in (second, fresh):
         assert (answer.answer, answer.sources, answer.confidence, answer.kind) == (
             first.answer,

@@ -97,48 +97,50 @@ class Answerer:
         return rank(self.index, question, self.encode(question), strategy=strategy)
 
     def answer(self, question: str, *, top_k: int = 3) -> Answer:
+        """Answer one question (encoding it here; the server batches encodes instead)."""
         question = normalize_question(question)
+        cached = self.cached(question, top_k)
+        if cached is not None:
+            return cached
+        matched = self.prepare(question)
+        return self.answer_from_vector(question, matched, self.encode(matched), top_k=top_k)
+
+    def cached(self, question: str, top_k: int) -> Answer | None:
+        """The answer already given to this normalised question on this index, with a new id."""
         key = (question, top_k)
         with self._cache_lock:
             cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                self.cache_hits += 1
-        if cached is not None:
-            return replace(cached, answer_id=uuid.uuid4().hex)  # same answer, its own id
-        fresh = self._compose(question, top_k)
+            if cached is None:
+                return None
+            self._cache.move_to_end(key)
+            self.cache_hits += 1
+        return replace(cached, answer_id=uuid.uuid4().hex)  # same answer, its own id
+
+    def answer_from_vector(self, question: str, matched: str, vector: np.ndarray, *, top_k: int) -> Answer:
+        """Compose (and cache) the answer to `question`, matched as `matched` with `vector`."""
+        fresh = self._compose(question, matched, vector, top_k)
         with self._cache_lock:
-            self._cache[key] = fresh
+            self._cache[(question, top_k)] = fresh
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return fresh
 
-    def _compose(self, question: str, top_k: int) -> Answer:
-        matched = self.prepare(question)
-        vector = self.encode(matched)
+    def _compose(self, question: str, matched: str, vector: np.ndarray, top_k: int) -> Answer:
         hits = rank(self.index, matched, vector)
         confidence = round(confidence_of(hits), 4)
         sources = [self._source(hit) for hit in hits[:top_k]]
         answer_id = uuid.uuid4().hex
         version = self.index.version
         if not hits or confidence < self.threshold:
+            suggestions = self._suggestions(hits)
             return Answer(
-                False,
-                DECLINE_MESSAGE,
-                confidence,
-                "none",
-                answer_id,
-                sources,
-                self._suggestions(hits),
-                version,
-                question,
+                False, DECLINE_MESSAGE, confidence, "none", answer_id, sources, suggestions, version, question
             )
         best = self.index.docs[hits[0].doc]
         if best.kind == "faq":
             return Answer(True, best.text, confidence, "faq", answer_id, sources, [], version, question)
-        return Answer(
-            True, self._trim(hits[0].doc, vector), confidence, "passage", answer_id, sources, [], version, question
-        )
+        text = self._trim(hits[0].doc, vector)
+        return Answer(True, text, confidence, "passage", answer_id, sources, [], version, question)
 
     def _source(self, hit: Hit) -> Source:
         doc: Doc = self.index.docs[hit.doc]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from faqbot.answering import Answerer
+from faqbot.batching import EncodeBatcher
 from faqbot.engine import Engine
 from faqbot.metrics import CONTENT_TYPE, Metrics
 from faqbot.question_log import QuestionLog, QuestionRow
@@ -22,35 +23,42 @@ from faqbot.schemas import (
     Health,
     Readiness,
 )
+from faqbot.text import normalize_question
 
 router = APIRouter()
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_answerer(engine: Annotated[Engine, Depends(get_engine)]) -> Answerer:
+async def get_answerer(engine: Annotated[Engine, Depends(get_engine)]) -> Answerer:
     if engine.answerer is None:
         raise HTTPException(status_code=503, detail=f"faqbot is not ready: {engine.reason}")
     return engine.answerer
 
 
-def get_question_log(request: Request) -> QuestionLog:
+async def get_question_log(request: Request) -> QuestionLog:
     question_log: QuestionLog = request.app.state.question_log
     return question_log
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
+
+
+async def get_batcher(request: Request) -> EncodeBatcher:
+    batcher: EncodeBatcher = request.app.state.batcher
+    return batcher
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 LogDep = Annotated[QuestionLog, Depends(get_question_log)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+BatcherDep = Annotated[EncodeBatcher, Depends(get_batcher)]
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "The body could not be read (not UTF-8 or not parseable)."},
     413: {"model": ErrorBody, "description": "The body is larger than the limit (FAQBOT_MAX_BODY_BYTES)."},
@@ -61,12 +69,23 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/api/ask", response_model=AskResponse, responses=ERRORS, tags=["answers"])
-def ask(
-    body: AskRequest, request: Request, answerer: AnswererDep, question_log: LogDep, metrics: MetricsDep
+async def ask(
+    body: AskRequest,
+    request: Request,
+    answerer: AnswererDep,
+    batcher: BatcherDep,
+    question_log: LogDep,
+    metrics: MetricsDep,
 ) -> AskResponse:
     """Answer a reader's question from the site's articles and FAQ, with sources, or decline."""
     started = time.perf_counter()
-    answer = answerer.answer(body.question, top_k=body.top_k)
+    question = normalize_question(body.question)
+    answer = answerer.cached(question, body.top_k)
+    if answer is None:
+        matched = answerer.prepare(question)
+        # The encode is the slow part: it joins concurrent questions in one model call.
+        vector = await batcher.encode(matched)
+        answer = answerer.answer_from_vector(question, matched, vector, top_k=body.top_k)
     elapsed = time.perf_counter() - started
     metrics.answer_latency.observe(elapsed)
     metrics.answers.labels(outcome="answered" if answer.answered else "declined").inc()

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from faqbot import __version__
 from faqbot.admin import router as admin_router
 from faqbot.api import router as api_router
+from faqbot.batching import EncodeBatcher
 from faqbot.embedding import load_embedder
 from faqbot.engine import EmbedderFactory, Engine, Reloader, load_engine, use_engine
 from faqbot.http_errors import install_error_handlers
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory = load_e
         # Loaded here, not at import, so tests and tools can build apps on their own data.
         use_engine(app, await asyncio.to_thread(load_engine, settings, embedder_factory))
         app.state.question_log.start()
+        app.state.batcher.start()
         watcher = asyncio.create_task(watch_index(app, settings.reload_interval)) if settings.reload_interval else None
         yield
         if watcher is not None:
@@ -51,6 +53,7 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory = load_e
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
         app.state.question_log.stop()
+        app.state.batcher.stop()
 
     app = FastAPI(
         title="faqbot",
@@ -66,6 +69,7 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory = load_e
         settings.state_dir, enabled=settings.log_questions, retention_days=settings.retention_days
     )
     app.state.metrics = Metrics()
+    app.state.batcher = EncodeBatcher(lambda: app.state.engine.embedder)
     app.state.reloader = Reloader(settings, embedder_factory)
     install_error_handlers(app)
     install_middleware(app, settings)

@@ -1,0 +1,70 @@
+"""Micro-batched encodes give the same answers as one-by-one ones."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from faqbot.answering import Answerer
+from faqbot.batching import EncodeBatcher
+from faqbot.text import normalize_question
+
+pytestmark = pytest.mark.model
+QUESTIONS = [
+    "What is green AI?",
+    "Who can contribute?",
+    "What are the challenges of open source AI?",
+    "How do I bake bread?",
+    "democratization of AI",
+    "What are some popular open source AI projects?",
+    "future of open source ai",
+    "carbon footprint of AI research",
+    "Is open source AI more ethical?",
+    "economic implications",
+    "What is this article about?",
+    "collaboration between developers",
+    "privacy issues",
+    "computer vision",
+    "mxnet",
+    "What is the capital of France?",
+]
+
+
+def test_batched_answers_equal_one_by_one_answers(real_answerer: Answerer) -> None:
+    batcher = EncodeBatcher(lambda: real_answerer.embedder, max_batch=32, max_wait=0.05)
+
+    async def ask_all() -> list[np.ndarray]:
+        return await asyncio.gather(*(batcher.encode(real_answerer.prepare(q)) for q in QUESTIONS))
+
+    try:
+        vectors = asyncio.run(ask_all())
+    finally:
+        batcher.stop()
+    assert batcher.encoded == len(QUESTIONS) and batcher.batches < len(QUESTIONS)  # they were batched
+    for question, vector in zip(QUESTIONS, vectors, strict=True):
+        matched = real_answerer.prepare(question)
+        single = real_answerer.encode(matched)
+        assert float(vector @ single) > 0.9999
+        batched = real_answerer._compose(normalize_question(question), matched, vector, 3)
+        alone = real_answerer._compose(normalize_question(question), matched, single, 3)
+        assert (batched.answer, batched.kind, [s.id for s in batched.sources]) == (
+            alone.answer,
+            alone.kind,
+            [s.id for s in alone.sources],
+        )
+        assert batched.confidence == pytest.approx(alone.confidence, abs=1e-3)
+
+
+def test_a_failing_model_fails_every_waiter_instead_of_hanging() -> None:
+    batcher = EncodeBatcher(lambda: None)
+
+    async def ask() -> None:
+        await asyncio.wait_for(batcher.encode("x"), timeout=5)
+
+    try:
+        with pytest.raises(RuntimeError, match="no embedding model"):
+            asyncio.run(ask())
+    finally:
+        batcher.stop()
