@@ -122,9 +122,13 @@ def serve(
         load_index(settings.index_dir, model=settings.model)
     except FaqbotError as exc:
         _fail(str(exc))
+    import faiss
+
     from faqbot.middleware import configure_logging
 
     configure_logging(settings.log_format)
+    # One query at a time per search: FAISS's OpenMP threads would only fight the encoder for 2 cores.
+    faiss.omp_set_num_threads(1)
     typer.echo(f"faqbot serving on http://{settings.host}:{settings.port}")
     # faqbot logs each request itself (with its id, as JSON when asked); uvicorn's access log would repeat it.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", access_log=False)
