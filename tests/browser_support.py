@@ -1,16 +1,20 @@
-"""Live servers and a browser for the widget tests: the real app on one port, a foreign host page on another."""
+"""Live servers for the tests: the app in a thread, `faqbot serve` in a process, a foreign host page."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -83,3 +87,36 @@ def serve_html(html: str, port: int) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def faqbot_server(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`faqbot serve` in its own process on a free port, ready; stopped (SIGTERM) on exit.
+
+    Its output goes to `log`, never to a pipe: a pipe nobody drains fills up and blocks the server.
+    """
+    port = free_port()
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "faqbot", "serve"],
+            env={**env, "FAQBOT_PORT": str(port)},
+            cwd=Path(__file__).resolve().parents[1],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"faqbot serve did not start:\n{log.read_text()}")
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            yield server, base
+        finally:
+            if server.poll() is None:
+                server.terminate()
+            server.wait(timeout=30)

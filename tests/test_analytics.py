@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +25,7 @@ from faqbot.embedding import Embedder
 from faqbot.question_log import DB_NAME, QuestionLog, QuestionRow, connect
 from faqbot.report import build_report, render_html
 from faqbot.settings import Settings
-from tests.browser_support import free_port
+from tests.browser_support import faqbot_server
 from tests.conftest import REPO
 
 Factory = Callable[[str], Embedder]
@@ -111,40 +109,17 @@ def test_concurrent_writers_lose_nothing_and_old_rows_are_pruned(tmp_path: Path)
 
 @pytest.mark.model
 def test_questions_answered_before_a_hard_kill_are_kept(real_settings: Settings, tmp_path: Path) -> None:
-    port = free_port()
     env = {
         **os.environ,
         "FAQBOT_INDEX_DIR": str(real_settings.index_dir),
         "FAQBOT_STATE_DIR": str(tmp_path),
-        "FAQBOT_PORT": str(port),
         "FAQBOT_RATE_LIMIT": "off",
     }
-    log_file = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "faqbot", "serve"], env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None and time.monotonic() < deadline
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
-        with httpx.Client() as http:
-            for n in range(25):
-                assert (
-                    http.post(
-                        f"http://127.0.0.1:{port}/api/ask", json={"question": f"What is green AI? {n}"}
-                    ).status_code
-                    == 200
-                )
+    with faqbot_server(env, tmp_path / "server.log") as (server, base), httpx.Client() as http:
+        for n in range(25):
+            assert http.post(f"{base}/api/ask", json={"question": f"What is green AI? {n}"}).status_code == 200
         time.sleep(1.0)
-    finally:
         server.send_signal(signal.SIGKILL)
-        server.wait(timeout=10)
-        log_file.close()
     assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM questions") == [(25,)]
 
 

@@ -2,10 +2,6 @@
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +13,7 @@ from faqbot import build as build_module
 from faqbot.cli import app
 from faqbot.embedding import Embedder
 from faqbot.settings import Settings
+from tests.browser_support import faqbot_server
 
 runner = CliRunner()
 
@@ -93,31 +90,9 @@ def test_ask_prints_the_answer_and_json(real_settings: Settings) -> None:
     assert body["answered"] is True and len(body["sources"]) == 2
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.model
 def test_serve_answers_over_http(real_settings: Settings, tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "FAQBOT_INDEX_DIR": str(real_settings.index_dir), "FAQBOT_PORT": str(port)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "faqbot", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        body = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "What is green AI?"}, timeout=30).json()
-        assert body["answered"] and body["sources"][0]["url"].endswith("#the-role-of-sustainability-in-ai")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    env = {**os.environ, "FAQBOT_INDEX_DIR": str(real_settings.index_dir), "FAQBOT_STATE_DIR": str(tmp_path)}
+    with faqbot_server(env, tmp_path / "server.log") as (_, base):
+        body = httpx.post(f"{base}/api/ask", json={"question": "What is green AI?"}, timeout=30).json()
+    assert body["answered"] and body["sources"][0]["url"].endswith("#the-role-of-sustainability-in-ai")

@@ -22,7 +22,7 @@ import pytest
 from faqbot.build import build_index
 from faqbot.embedding import Embedder
 from faqbot.settings import Settings
-from tests.browser_support import free_port
+from tests.browser_support import faqbot_server
 from tests.conftest import DATA, REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
@@ -47,32 +47,16 @@ def test_sixteen_clients_for_a_minute_with_a_rebuild_in_the_middle(tmp_path: Pat
     shutil.copytree(DATA / "faq", data / "faq")
     settings = Settings(data_dir=data, index_dir=tmp_path / "indexes", state_dir=tmp_path / "state")
     old_version = build_index(settings, embedder_factory=lambda m: real_embedder).version
-    port = free_port()
     env = {
         **os.environ,
         "FAQBOT_DATA_DIR": str(data),
         "FAQBOT_INDEX_DIR": str(settings.index_dir),
         "FAQBOT_STATE_DIR": str(settings.state_dir),
-        "FAQBOT_PORT": str(port),
         "FAQBOT_RATE_LIMIT": "off",
         "FAQBOT_ADMIN_TOKEN": TOKEN,
         "FAQBOT_RELOAD_INTERVAL": "0",  # this test reloads on demand, through the admin endpoint
     }
-    # The server logs a line per request: to a file, never to a pipe nobody drains (it would block).
-    server_log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "faqbot", "serve"], env=env, cwd=REPO, stdout=server_log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
+    with faqbot_server(env, tmp_path / "server.log") as (server, base):
         with httpx.Client(timeout=30) as warm:
             for n in range(100):
                 warm.post(f"{base}/api/ask", json={"question": f"{QUESTIONS[n % 4]} warm-up {n}"})
@@ -121,10 +105,6 @@ def test_sixteen_clients_for_a_minute_with_a_rebuild_in_the_middle(tmp_path: Pat
         duration = time.monotonic() - load_started
         time.sleep(2)
         rss_after = rss_kb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        server_log.close()
 
     failures = [r for r in results if r[0] != 200]
     latencies = sorted(r[1] for r in results)
