@@ -76,7 +76,8 @@ class QuestionLog:
         self.path = state_dir / DB_NAME
         self.enabled = enabled
         self.retention_days = retention_days
-        self._salt = self._load_salt(state_dir) if enabled else b""
+        self._state_dir = state_dir
+        self._salt = b""  # read (or made) on first use, so creating an app touches no files
         self._queue: queue.Queue[tuple[str, tuple[object, ...]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
 
@@ -90,6 +91,8 @@ class QuestionLog:
         return salt_file.read_bytes()
 
     def client_hash(self, client: str) -> str:
+        if not self._salt:
+            self._salt = self._load_salt(self._state_dir)
         return hashlib.sha256(self._salt + client.encode()).hexdigest()[:16]
 
     def start(self) -> None:
