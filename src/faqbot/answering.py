@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -104,6 +105,17 @@ class Answerer:
             return cached
         matched = self.prepare(question)
         return self.answer_from_vector(question, matched, self.encode(matched), top_k=top_k)
+
+    async def answer_batched(
+        self, question: str, *, top_k: int, encode: Callable[[str], Awaitable[np.ndarray]]
+    ) -> Answer:
+        """`answer`, with the encode handed to `encode` (the server's batcher) and awaited."""
+        question = normalize_question(question)
+        cached = self.cached(question, top_k)
+        if cached is not None:
+            return cached
+        matched = self.prepare(question)
+        return self.answer_from_vector(question, matched, await encode(matched), top_k=top_k)
 
     def cached(self, question: str, top_k: int) -> Answer | None:
         """The answer already given to this normalised question on this index, with a new id."""

@@ -23,7 +23,6 @@ from faqbot.schemas import (
     Health,
     Readiness,
 )
-from faqbot.text import normalize_question
 
 router = APIRouter()
 
@@ -79,13 +78,8 @@ async def ask(
 ) -> AskResponse:
     """Answer a reader's question from the site's articles and FAQ, with sources, or decline."""
     started = time.perf_counter()
-    question = normalize_question(body.question)
-    answer = answerer.cached(question, body.top_k)
-    if answer is None:
-        matched = answerer.prepare(question)
-        # The encode is the slow part: it joins concurrent questions in one model call.
-        vector = await batcher.encode(matched)
-        answer = answerer.answer_from_vector(question, matched, vector, top_k=body.top_k)
+    # The encode is the slow part: the batcher joins concurrent questions in one model call.
+    answer = await answerer.answer_batched(body.question, top_k=body.top_k, encode=batcher.encode)
     elapsed = time.perf_counter() - started
     metrics.answer_latency.observe(elapsed)
     metrics.answers.labels(outcome="answered" if answer.answered else "declined").inc()
