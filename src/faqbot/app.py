@@ -16,7 +16,6 @@ from faqbot import __version__
 from faqbot.admin import router as admin_router
 from faqbot.api import router as api_router
 from faqbot.batching import EncodeBatcher
-from faqbot.embedding import load_embedder
 from faqbot.engine import EmbedderFactory, Engine, Reloader, load_engine, use_engine
 from faqbot.http_errors import install_error_handlers
 from faqbot.metrics import Metrics
@@ -39,7 +38,7 @@ async def watch_index(app: FastAPI, interval: float) -> None:
             log.exception("index watcher failed; retrying")
 
 
-def create_app(settings: Settings, *, embedder_factory: EmbedderFactory = load_embedder) -> FastAPI:
+def create_app(settings: Settings, *, embedder_factory: EmbedderFactory | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loaded here, not at import, so tests and tools can build apps on their own data.

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,9 @@ from faqbot.corpus import Corpus, load_corpus
 from faqbot.embedding import Embedder, EmbeddingCache, load_embedder
 from faqbot.errors import BuildLockedError, FaqbotError
 from faqbot.index_store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, load_index, swap_in, write_build
+from faqbot.onnx_export import CHECK_TEXTS
 from faqbot.passages import make_passages
+from faqbot.query_encoder import install_encoder, prepare_encoder
 from faqbot.records import Doc, KeyField, article_to_dict, faq_doc, passage_doc
 from faqbot.settings import Settings
 from faqbot.text import content_hash
@@ -49,6 +52,7 @@ class BuildReport:
     embedded: int  # texts sent to the model
     reused: int  # texts found in the embedding cache
     directory: Path | None
+    encoder: dict[str, Any] | None = None  # the query encoder chosen (None: nothing was built)
 
 
 def collect_docs(corpus: Corpus, settings: Settings) -> list[Doc]:
@@ -100,7 +104,7 @@ def build_index(
     keys: list[tuple[int, KeyField, str]] = [(i, f, text) for i, d in enumerate(docs) for f, text in d.keys()]
     key_texts = [text for _, _, text in keys]
     # The embedded texts are part of the version: a faqbot that embeds differently rebuilds.
-    version = content_hash(str(FORMAT_VERSION), settings.model, fingerprint, *key_texts, length=12)
+    version = content_hash(str(FORMAT_VERSION), settings.model, settings.encoder, fingerprint, *key_texts, length=12)
     index_dir = settings.index_dir
     counts = {
         "articles": len(corpus.articles),
@@ -119,12 +123,27 @@ def build_index(
         cache = EmbeddingCache(index_dir / CACHE, settings.model)
         todo = cache.missing(key_texts + sentence_texts)
         dimension = cache.dimension
+        loaded: list[Embedder] = []
+
+        def embedder() -> Embedder:
+            if not loaded:
+                loaded.append(embedder_factory(settings.model))
+            return loaded[0]
+
         if todo or dimension is None:
-            embedder = embedder_factory(settings.model)
-            cache.add(todo, embedder.encode(todo, progress=progress))
-            dimension = embedder.dimension
+            cache.add(todo, embedder().encode(todo, progress=progress))
+            dimension = embedder().dimension
         all_texts = key_texts + sentence_texts
         embedded = len(todo)
+        check_texts = _spread(sentence_texts + key_texts, CHECK_TEXTS)
+        encoder, encoder_files = prepare_encoder(
+            settings.encoder,
+            settings.model,
+            index_dir / CACHE,
+            embedder,
+            check_texts,
+            cache.get(check_texts, dimension),
+        )
 
         offsets, row = [], 0
         for d in docs:
@@ -139,6 +158,7 @@ def build_index(
             corpus_hash=fingerprint,
             built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             index_type="flat-ip",
+            encoder=encoder,
         )
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         tmp = index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}"
@@ -154,12 +174,29 @@ def build_index(
             sentence_offsets=offsets,
             articles=[article_to_dict(a) for a in corpus.articles],
         )
+        if encoder_files is not None:
+            install_encoder(encoder_files, tmp)
         os.replace(tmp, final)
         swap_in(index_dir, final)
         cache.save(keep=all_texts)
         return BuildReport(
-            version, False, counts, faq_changes, passage_changes, embedded, len(set(all_texts)) - embedded, final
+            version,
+            False,
+            counts,
+            faq_changes,
+            passage_changes,
+            embedded,
+            len(set(all_texts)) - embedded,
+            final,
+            encoder,
         )
+
+
+def _spread(texts: list[str], count: int) -> list[str]:
+    """Up to `count` distinct texts taken evenly from the whole list (every article, not the first)."""
+    distinct = list(dict.fromkeys(texts))
+    step = max(1, len(distinct) // count)
+    return distinct[::step][:count]
 
 
 def _loads(settings: Settings) -> bool:

@@ -48,6 +48,7 @@ def build(
 ) -> None:
     """Build the index from the data directory (only what changed is embedded again)."""
     from faqbot.build import build_index, check_data
+    from faqbot.query_encoder import describe_encoder
 
     settings = _settings(data_dir=data_dir, index_dir=index_dir)
     try:
@@ -67,6 +68,7 @@ def build(
         typer.echo(f"index {report.version} is up to date: nothing embedded")
     else:
         typer.echo(f"embedded {report.embedded} texts, {report.reused} from the cache")
+        typer.echo(f"query encoder: {describe_encoder(report.encoder or {})}")
         typer.echo(f"index {report.version} written to {report.directory} and now serving")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -38,9 +38,13 @@ def resolve_model(model: str) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU."""
 
-    def __init__(self, model: str, *, batch_size: int = 64):
+    def __init__(self, model: str, *, batch_size: int = 64, threads: int | None = None):
         # Imported here: torch takes seconds to import and only embedding needs it.
+        import torch
         from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
 
         location = resolve_model(model)
         try:
@@ -53,6 +57,11 @@ class SentenceTransformerEmbedder:
             raise FaqbotError(f"the model {model!r} does not say its embedding dimension")
         self.dimension = int(dimension)
         self._batch_size = batch_size
+
+    @property
+    def sentence_transformer(self) -> Any:
+        """The underlying model, for exporting it (faqbot.onnx_export)."""
+        return self._model
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
@@ -67,8 +76,8 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_embedder(model: str) -> Embedder:
-    return SentenceTransformerEmbedder(model)
+def load_embedder(model: str, threads: int | None = None) -> Embedder:
+    return SentenceTransformerEmbedder(model, threads=threads)
 
 
 class EmbeddingCache:

@@ -17,6 +17,7 @@ from faqbot.answering import Answerer
 from faqbot.embedding import Embedder, load_embedder
 from faqbot.errors import FaqbotError
 from faqbot.index_store import current_build, load_index
+from faqbot.query_encoder import load_query_encoder
 from faqbot.settings import Settings
 
 EmbedderFactory = Callable[[str], Embedder]
@@ -32,15 +33,26 @@ class Engine:
 
 
 def load_engine(
-    settings: Settings, embedder_factory: EmbedderFactory = load_embedder, *, embedder: Embedder | None = None
+    settings: Settings, embedder_factory: EmbedderFactory | None = None, *, embedder: Embedder | None = None
 ) -> Engine:
-    """Load the index, then the model; any failure becomes a one-line reason, never a crash."""
+    """Load the index, then its query encoder; any failure becomes a one-line reason, never a crash.
+
+    `embedder_factory` makes the torch encoder, used when the build chose no ONNX one.
+    """
     try:
         index = load_index(settings.index_dir, model=settings.model)
     except FaqbotError as exc:
         return Engine(None, str(exc), embedder)
     try:
-        embedder = embedder or embedder_factory(settings.model)
+        embedder = load_query_encoder(
+            index.manifest.encoder,
+            index.directory,
+            setting=settings.encoder,
+            threads=settings.threads,
+            torch_factory=embedder_factory or (lambda model: load_embedder(model, settings.threads)),
+            model=settings.model,
+            previous=embedder,
+        )
     except FaqbotError as exc:
         return Engine(None, str(exc), None)
     if embedder.dimension != index.manifest.dimension:
@@ -64,7 +76,7 @@ def serving_build(engine: Engine) -> Path | None:
 class Reloader:
     """Swaps in a new index when `indexes/current` points somewhere new; one reload at a time."""
 
-    def __init__(self, settings: Settings, embedder_factory: EmbedderFactory):
+    def __init__(self, settings: Settings, embedder_factory: EmbedderFactory | None):
         self.settings = settings
         self.embedder_factory = embedder_factory
         self._lock = asyncio.Lock()

@@ -14,7 +14,8 @@ from faqbot.build import build_index
 from faqbot.embedding import Embedder, load_embedder
 from faqbot.errors import DataError
 from faqbot.evaluation import Report, evaluate, load_questions
-from faqbot.index_store import load_index
+from faqbot.index_store import LoadedIndex, load_index
+from faqbot.query_encoder import load_query_encoder
 from faqbot.settings import Settings
 from faqbot.stackfaq import convert
 
@@ -27,13 +28,26 @@ def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Repor
         return evaluate(answerer, questions, progress=bar.update)
 
 
+def _answerer(settings: Settings, index: LoadedIndex, embedder_factory: Callable[[str], Embedder]) -> Answerer:
+    """An answerer encoding questions as the server would (the index's chosen encoder)."""
+    encoder = load_query_encoder(
+        index.manifest.encoder,
+        index.directory,
+        setting=settings.encoder,
+        threads=settings.threads,
+        torch_factory=embedder_factory,
+        model=settings.model,
+        previous=None,
+    )
+    return Answerer(index, encoder, threshold=settings.threshold)
+
+
 def evaluate_index(
     settings: Settings, *, progress: bool = False, embedder_factory: Callable[[str], Embedder] = load_embedder
 ) -> Report:
     """The evaluation set against the index `faqbot build` made."""
     index = load_index(settings.index_dir, model=settings.model)
-    answerer = Answerer(index, embedder_factory(settings.model), threshold=settings.threshold)
-    return _evaluate(answerer, settings.eval_set, progress)
+    return _evaluate(_answerer(settings, index, embedder_factory), settings.eval_set, progress)
 
 
 def evaluate_external(
@@ -57,8 +71,7 @@ def evaluate_external(
         )
         build_index(eval_settings, embedder_factory=embedder_factory, progress=progress)
     index = load_index(eval_settings.index_dir, model=settings.model)
-    answerer = Answerer(index, embedder_factory(settings.model), threshold=settings.threshold)
-    return _evaluate(answerer, queries_file, progress)
+    return _evaluate(_answerer(settings, index, embedder_factory), queries_file, progress)
 
 
 def evaluate_stackfaq(

@@ -9,6 +9,7 @@
         sentences.npy        unit vectors of passage sentences, for trimming answers
         records.json         documents, key fields, sentence offsets, articles
         bm25/                the lexical index
+        encoder/             the ONNX query encoder, when the build chose one
       cache/                 embeddings by content hash, reused by the next build
 
 Readers resolve `current` once and read everything from that one directory, so a build that
@@ -32,7 +33,7 @@ from faqbot.errors import IndexUnavailable
 from faqbot.lexical import LexicalIndex
 from faqbot.records import Doc, article_from_dict
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest records the query encoder
 CURRENT = "current"
 BUILDS = "builds"
 CACHE = "cache"
@@ -49,6 +50,7 @@ class Manifest:
     corpus_hash: str
     built_at: str
     index_type: str
+    encoder: dict[str, Any]  # the query encoder the build chose (query_encoder.prepare_encoder)
 
     @classmethod
     def read(cls, path: Path) -> Manifest:

@@ -6,7 +6,7 @@ Nothing here is instantiated at import time; the CLI builds a `Settings` and pas
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     model: str = Field(
         DEFAULT_MODEL,
         description="Embedding model: the bundled all-MiniLM-L6-v2, a local path, or a model name.",
+    )
+    encoder: Literal["onnx-int8", "onnx", "torch"] = Field(
+        "onnx-int8",
+        description="Query encoder a build prepares: the model exported to ONNX as int8 or fp32, or torch itself.",
+    )
+    threads: int | None = Field(None, ge=1, le=256, description="CPU threads for encoding questions (default: all).")
+    index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+        "auto", description="FAISS index: exact flat while small, approximate beyond (auto), or forced."
     )
     threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0, description="Decline below this confidence.")
     host: str = "127.0.0.1"

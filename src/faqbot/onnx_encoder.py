@@ -1,0 +1,103 @@
+"""The serving query encoder: an exported model run by ONNX Runtime, with no torch in the process.
+
+An encoder directory (written by `faqbot.onnx_export` at build time) holds `model.onnx`, the
+model's own `tokenizer.json` and `encoder.json` (pooling, normalisation, sequence length). It
+reproduces what sentence-transformers computes: tokens -> transformer -> mean (or CLS) pooling
+-> unit length, checked against the torch model when it is built (README, Performance).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from faqbot.errors import FaqbotError
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+CONFIG_FILE = "encoder.json"
+
+
+@dataclass(frozen=True)
+class EncoderConfig:
+    model: str  # the sentence-transformers model it was exported from
+    precision: str  # "int8" or "fp32"
+    dimension: int
+    max_seq_length: int
+    pooling: str  # "mean" or "cls"
+    normalize: bool
+    inputs: list[str]  # the ONNX graph's inputs, in the tokenizer's names
+    pad_id: int
+
+    def save(self, directory: Path) -> None:
+        (directory / CONFIG_FILE).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+
+    @classmethod
+    def read(cls, directory: Path) -> EncoderConfig:
+        data = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+def default_threads() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+class OnnxEmbedder:
+    """Query (and text) embeddings from an exported encoder directory."""
+
+    def __init__(self, directory: Path, *, threads: int | None = None):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        try:
+            self.config = EncoderConfig.read(directory)
+            tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+            options = onnxruntime.SessionOptions()
+            # One encode at a time runs (the batcher's thread), so its threads may use every core;
+            # they must not spin between calls, or they starve the event loop that serves HTTP.
+            options.intra_op_num_threads = threads or default_threads()
+            options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+            self._session = onnxruntime.InferenceSession(
+                str(directory / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # a damaged or foreign directory: one clear line
+            raise FaqbotError(f"cannot load the ONNX encoder in {directory}: {exc}") from exc
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=self.config.max_seq_length)
+        self._tokenizer = tokenizer
+        self.directory = directory
+        self.name = self.config.model
+        self.dimension = self.config.dimension
+        self.precision = self.config.precision
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        width = max(len(e.ids) for e in encodings)
+        # Padding by hand (masked out) keeps the tokenizer free of per-call state.
+        ids = np.full((len(encodings), width), self.config.pad_id, dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            ids[row, :n] = e.ids
+            mask[row, :n] = 1
+            types[row, :n] = e.type_ids
+        available = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        hidden = self._session.run(None, {name: available[name] for name in self.config.inputs})[0]
+        if self.config.pooling == "cls":
+            vectors = hidden[:, 0, :]
+        else:
+            weights = mask[..., None].astype(np.float32)
+            vectors = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        if self.config.normalize:
+            vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
