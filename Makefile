@@ -45,8 +45,14 @@ eval: build
 	$(BIN)/faqbot eval
 	$(BIN)/faqbot eval --dataset stackfaq
 
+# wrk (Debian) generates the load when it can be had; else bench/loadgen.py does, in Python.
+# `make bench SCALE=1` adds the 10k/100k/1M-passage part (about 15 minutes on 2 cores).
 bench: setup
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q wrk >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } || echo "no wrk: using bench/loadgen.py"; \
+	  else echo "no wrk: using bench/loadgen.py"; fi; }
+	$(BIN)/python bench/run.py $(if $(SCALE),--scale,)
 
 notebook: setup
 	$(BIN)/jupyter lab notebooks/evaluation.ipynb

@@ -11,19 +11,11 @@ import json
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
-QUESTIONS = [
-    "What is green AI?",
-    "Can anyone contribute to open source AI projects?",
-    "What are the challenges?",
-    "How does open source democratize AI?",
-    "What are some popular open source AI projects?",
-    "What is the future of open source AI?",
-    "How do I bake bread?",
-    "economic implications",
-]
+QUESTIONS = [line for line in (Path(__file__).parent / "questions.txt").read_text().splitlines() if line]
 
 
 async def main(url: str, concurrency: int, seconds: float, repeat: bool) -> None:
@@ -58,6 +50,7 @@ async def main(url: str, concurrency: int, seconds: float, repeat: bool) -> None
         json.dumps(
             {
                 "concurrency": concurrency,
+                "loadgen": "python",
                 "requests": len(latencies),
                 "errors": errors,
                 "rps": round(len(latencies) / elapsed, 1),

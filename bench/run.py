@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 CONCURRENCY = (1, 4, 16, 64)
 PY = sys.executable
+QUESTIONS = ROOT / "bench" / "questions.txt"
 
 
 def free_port() -> int:
@@ -59,11 +60,18 @@ def start(command: list[str], env: dict[str, str], url: str, log: Path) -> tuple
 
 
 def load(url: str, concurrency: int, seconds: float, repeat: bool = False) -> dict[str, float]:
-    args = [PY, str(ROOT / "bench" / "loadgen.py"), url, str(concurrency), str(seconds)] + (
-        ["--repeat"] if repeat else []
-    )
+    """One closed-loop run from its own process: wrk when installed (it barely uses the CPU the
+    server needs), else bench/loadgen.py. Both ask the questions in bench/questions.txt."""
+    wrk = shutil.which("wrk")
+    if wrk:
+        threads = str(min(2, concurrency))
+        args = [wrk, f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s"]
+        args += ["-s", str(ROOT / "bench" / "wrk_ask.lua"), url, "--", str(QUESTIONS)] + (["repeat"] if repeat else [])
+    else:
+        args = [PY, str(ROOT / "bench" / "loadgen.py"), url, str(concurrency), str(seconds)]
+        args += ["--repeat"] if repeat else []
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return {"concurrency": concurrency, **json.loads(out.strip().splitlines()[-1])}
 
 
 def measure_server(
@@ -85,7 +93,12 @@ def measure_server(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--scale", action="store_true", help="Also measure 10k/100k/1M-passage indexes (minutes).")
+    parser.add_argument("--scale-only", action="store_true", help="Only the --scale part.")
     args = parser.parse_args()
+    if args.scale_only:
+        scale_part()
+        return
     tmp = Path(tempfile.mkdtemp())
     data = tmp / "data"
     shutil.copytree(ROOT / "data" / "articles", data / "articles")
@@ -150,6 +163,19 @@ def main() -> None:
     table = markdown(result)
     (RESULTS / "latest.md").write_text(table)
     plot(result, RESULTS / "latency.png")
+    print(table)
+    if args.scale:
+        scale_part()
+
+
+def scale_part() -> None:
+    import scale  # bench/scale.py, beside this file
+
+    result = scale.run([10_000, 100_000, 1_000_000])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "scale.json").write_text(json.dumps(result, indent=1))
+    table = scale.markdown(result)
+    (RESULTS / "scale.md").write_text(table)
     print(table)
 
 

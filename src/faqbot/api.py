@@ -75,7 +75,7 @@ async def ask(
     batcher: BatcherDep,
     question_log: LogDep,
     metrics: MetricsDep,
-) -> AskResponse:
+) -> Response:
     """Answer a reader's question from the site's articles and FAQ, with sources, or decline."""
     started = time.perf_counter()
     # The encode is the slow part: the batcher joins concurrent questions in one model call.
@@ -98,7 +98,8 @@ async def ask(
                 client=question_log.client_hash(getattr(request.state, "client", "unknown")),
             )
         )
-    return AskResponse.model_validate(answer)
+    # Serialised here, once: returning the model would make FastAPI validate it a second time.
+    return Response(AskResponse.model_validate(answer).model_dump_json(), media_type="application/json")
 
 
 @router.post("/api/feedback", response_model=FeedbackResponse, responses=ERRORS, tags=["answers"])

@@ -2,8 +2,9 @@
 
 On a CPU the model is the cost of an answer, and encoding 16 short questions at once costs far
 less than 16 encodes one after the other. Requests hand their text to one encoder thread, which
-takes whatever has queued (up to `max_batch`, waiting at most `max_wait` for company once it has
-one) and encodes it in one call. A lone question waits no more than `max_wait`.
+takes whatever has queued (up to `max_batch`) and encodes it in one call. It does not wait for
+company by default (`max_wait` 0): questions that arrive during one encode form the next batch,
+so a lone question is never delayed, and a burst batches itself.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ Job = tuple[str, asyncio.AbstractEventLoop, "asyncio.Future[np.ndarray]"]
 
 
 class EncodeBatcher:
-    def __init__(self, embedder: Callable[[], Embedder | None], *, max_batch: int = 32, max_wait: float = 0.002):
+    def __init__(self, embedder: Callable[[], Embedder | None], *, max_batch: int = 32, max_wait: float = 0.0):
         self._embedder = embedder
         self.max_batch = max_batch
         self.max_wait = max_wait
@@ -57,7 +58,8 @@ class EncodeBatcher:
             jobs = [first]
             try:
                 while len(jobs) < self.max_batch:
-                    job = self._queue.get(timeout=self.max_wait) if len(jobs) == 1 else self._queue.get_nowait()
+                    waits = self.max_wait > 0 and len(jobs) == 1
+                    job = self._queue.get(timeout=self.max_wait) if waits else self._queue.get_nowait()
                     if job is None:
                         self._queue.put(None)  # stop after this batch
                         break

@@ -28,6 +28,7 @@ from faqbot.query_encoder import install_encoder, prepare_encoder
 from faqbot.records import Doc, KeyField, article_to_dict, faq_doc, passage_doc
 from faqbot.settings import Settings
 from faqbot.text import content_hash
+from faqbot.vector_index import choose_kind
 
 LOCK_FILE = ".build.lock"
 
@@ -104,7 +105,10 @@ def build_index(
     keys: list[tuple[int, KeyField, str]] = [(i, f, text) for i, d in enumerate(docs) for f, text in d.keys()]
     key_texts = [text for _, _, text in keys]
     # The embedded texts are part of the version: a faqbot that embeds differently rebuilds.
-    version = content_hash(str(FORMAT_VERSION), settings.model, settings.encoder, fingerprint, *key_texts, length=12)
+    kind = choose_kind(len(key_texts), settings.index_type)
+    version = content_hash(
+        str(FORMAT_VERSION), settings.model, settings.encoder, kind, fingerprint, *key_texts, length=12
+    )
     index_dir = settings.index_dir
     counts = {
         "articles": len(corpus.articles),
@@ -157,7 +161,7 @@ def build_index(
             counts={**counts, "vectors": len(keys), "sentences": len(sentence_texts)},
             corpus_hash=fingerprint,
             built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            index_type="flat-ip",
+            index_type=kind,
             encoder=encoder,
         )
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")

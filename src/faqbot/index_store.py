@@ -4,7 +4,8 @@
       current -> builds/<version>-<time>      (a symlink, replaced with one rename)
       builds/<version>-<time>/
         manifest.json        model, dimension, counts, corpus hash, format version, build time
-        vectors.faiss        FAISS inner-product index over unit vectors (one row per key)
+        vectors.faiss        FAISS inner-product index over unit vectors (one row per key; flat,
+                             HNSW or IVF by size: faqbot.vector_index)
         key_docs.npy         for each vector row, the document it belongs to
         sentences.npy        unit vectors of passage sentences, for trimming answers
         records.json         documents, key fields, sentence offsets, articles
@@ -32,6 +33,7 @@ from faqbot.articles import Article
 from faqbot.errors import IndexUnavailable
 from faqbot.lexical import LexicalIndex
 from faqbot.records import Doc, article_from_dict
+from faqbot.vector_index import build_vector_index, tune
 
 FORMAT_VERSION = 2  # 2: the manifest records the query encoder
 CURRENT = "current"
@@ -89,9 +91,7 @@ def write_build(
     articles: list[dict[str, Any]],
 ) -> None:
     directory.mkdir(parents=True)
-    index = faiss.IndexFlatIP(manifest.dimension)
-    if len(key_vectors):
-        index.add(key_vectors)
+    index = build_vector_index(key_vectors, manifest.dimension, manifest.index_type)
     faiss.write_index(index, str(directory / "vectors.faiss"))
     np.save(directory / "key_docs.npy", key_docs.astype(np.int32))
     np.save(directory / "sentences.npy", sentence_vectors.astype(np.float32))
@@ -166,6 +166,7 @@ def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:
         records = json.loads((build / "records.json").read_text(encoding="utf-8"))
         docs = [Doc.from_dict(d) for d in records["docs"]]
         vectors = faiss.read_index(str(build / "vectors.faiss"))
+        tune(vectors)
         key_docs = np.load(build / "key_docs.npy")
         sentence_vectors = np.load(build / "sentences.npy")
         lexical = LexicalIndex.load(build / "bm25", len(docs))

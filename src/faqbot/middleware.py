@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import logging.handlers
+import queue
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faqbot.rate_limit import ClientAddress, RateLimiter, parse_rate
@@ -65,52 +68,77 @@ class BodySizeLimit:
         await JSONResponse(body, status_code=413)(scope, receive, send)
 
 
-def install_middleware(app: FastAPI, settings: Settings) -> None:
-    rate = parse_rate(settings.rate_limit)
-    limiter = RateLimiter(*rate) if rate else None
-    clients = ClientAddress(settings.trusted_proxies)
+class RequestContext:
+    """Request id, client address, rate limit, metrics, security headers and one log line.
 
-    @app.middleware("http")
-    async def per_request(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        offered = request.headers.get("x-request-id", "")
-        request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
-        request.state.request_id = request_id
-        peer = request.client.host if request.client else None
-        client = clients.of(peer, request.headers.get("x-forwarded-for"))
-        request.state.client = client
+    Plain ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs each
+    request through an extra task and a streamed response, which cost about 2 ms per request
+    here, more than the rest of answering a question (bench/README.md).
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings):
+        self.app = app
+        rate = parse_rate(settings.rate_limit)
+        self.limiter = RateLimiter(*rate) if rate else None
+        self.clients = ClientAddress(settings.trusted_proxies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        wait = 0.0
-        if limiter is not None and request.method == "POST" and request.url.path in RATE_LIMITED_PATHS:
-            wait = limiter.take(client)
-        if wait > 0:
-            response: Response = JSONResponse(
-                {"error": f"too many requests: try again in {wait:.0f} s", "details": []},
-                status_code=429,
-                headers={"Retry-After": str(max(1, round(wait + 0.5)))},
-            )
-        else:
-            response = await call_next(request)
-        route = request.scope.get("route")
-        # The route's template, not the raw path, so unknown URLs cannot blow up the label set.
-        endpoint = getattr(route, "path", "unmatched")
-        request.app.state.metrics.requests.labels(endpoint=endpoint, status=str(response.status_code)).inc()
-        response.headers["X-Request-ID"] = request_id
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
-        # One line per request; never headers or bodies, so tokens and questions stay out of logs.
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
-        return response
+        headers = Headers(scope=scope)
+        offered = headers.get("x-request-id", "")
+        request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+        peer = scope["client"][0] if scope.get("client") else None
+        client = self.clients.of(peer, headers.get("x-forwarded-for"))
+        state = scope.setdefault("state", {})
+        state["request_id"], state["client"] = request_id, client
+        status = 500
 
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_headers = MutableHeaders(scope=message)
+                response_headers["X-Request-ID"] = request_id
+                for name, value in SECURITY_HEADERS.items():
+                    response_headers.setdefault(name, value)
+                response_headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+            await send(message)
+
+        wait = 0.0
+        if self.limiter is not None and scope["method"] == "POST" and scope["path"] in RATE_LIMITED_PATHS:
+            wait = self.limiter.take(client)
+        try:
+            if wait > 0:
+                refusal = JSONResponse(
+                    {"error": f"too many requests: try again in {wait:.0f} s", "details": []},
+                    status_code=429,
+                    headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+                )
+                await refusal(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        finally:  # counted and logged even when the app failed (its 500 is sent further out)
+            # The route's template, not the raw path, so unknown URLs cannot blow up the label set.
+            endpoint = getattr(scope.get("route"), "path", "unmatched")
+            scope["app"].state.metrics.requests.labels(endpoint=endpoint, status=str(status)).inc()
+            # One line per request; never headers or bodies, so tokens and questions stay out of logs.
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(RequestContext, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
 
@@ -145,7 +173,12 @@ def configure_logging(log_format: str) -> None:
     handler.setFormatter(
         JsonFormatter() if log_format == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    # Formatting and writing happen on a listener thread, off the event loop that answers requests.
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, handler)
+    listener.start()
+    atexit.register(listener.stop)  # flushes what is queued when the server exits
     root = logging.getLogger("faqbot")
-    root.handlers[:] = [handler]
+    root.handlers[:] = [logging.handlers.QueueHandler(records)]
     root.setLevel(logging.INFO)
     root.propagate = False

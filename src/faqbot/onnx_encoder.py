@@ -44,7 +44,13 @@ class EncoderConfig:
 
 
 def default_threads() -> int:
-    return max(1, len(os.sched_getaffinity(0)))
+    """All cores but one: the encoder runs beside the event loop, which needs a core of its own.
+
+    Measured with wrk on 2 cores (bench/README.md): one intra-op thread gave the most answers per
+    second at 16 and 64 clients; two threads answer a lone question ~0.7 ms sooner but starve the
+    loop under load.
+    """
+    return max(1, len(os.sched_getaffinity(0)) - 1)
 
 
 class OnnxEmbedder:
@@ -58,8 +64,7 @@ class OnnxEmbedder:
             self.config = EncoderConfig.read(directory)
             tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
             options = onnxruntime.SessionOptions()
-            # One encode at a time runs (the batcher's thread), so its threads may use every core;
-            # they must not spin between calls, or they starve the event loop that serves HTTP.
+            # Threads that spin between calls would take the CPU the event loop needs to serve HTTP.
             options.intra_op_num_threads = threads or default_threads()
             options.inter_op_num_threads = 1
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")

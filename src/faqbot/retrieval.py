@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from faqbot.index_store import LoadedIndex
+from faqbot.vector_index import search
 
 Strategy = Literal["dense", "bm25", "hybrid"]
 
@@ -38,7 +39,7 @@ def dense_scores(index: LoadedIndex, query_vector: np.ndarray) -> np.ndarray:
     if index.vectors.ntotal == 0:
         return scores
     k = min(index.vectors.ntotal, DENSE_CANDIDATES)
-    similarities, rows = index.vectors.search(query_vector.reshape(1, -1), k)
+    similarities, rows = search(index.vectors, query_vector.reshape(1, -1), k)
     valid = rows[0] >= 0
     np.maximum.at(scores, index.key_docs[rows[0][valid]], similarities[0][valid])
     return scores

@@ -36,7 +36,12 @@ class Settings(BaseSettings):
         "onnx-int8",
         description="Query encoder a build prepares: the model exported to ONNX as int8 or fp32, or torch itself.",
     )
-    threads: int | None = Field(None, ge=1, le=256, description="CPU threads for encoding questions (default: all).")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description="Threads for encoding questions (default: all cores but one, left to the event loop).",
+    )
     index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         "auto", description="FAISS index: exact flat while small, approximate beyond (auto), or forced."
     )
