@@ -65,7 +65,7 @@ def load(url: str, concurrency: int, seconds: float, repeat: bool = False) -> di
     wrk = shutil.which("wrk")
     if wrk:
         threads = str(min(2, concurrency))
-        args = [wrk, f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s"]
+        args = [wrk, f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
         args += ["-s", str(ROOT / "bench" / "wrk_ask.lua"), url, "--", str(QUESTIONS)] + (["repeat"] if repeat else [])
     else:
         args = [PY, str(ROOT / "bench" / "loadgen.py"), url, str(concurrency), str(seconds)]
