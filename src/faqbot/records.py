@@ -16,6 +16,7 @@ from faqbot.passages import Passage
 from faqbot.text import content_hash
 
 DocKind = Literal["faq", "passage"]
+FAQ_ANSWER_WORDS = 25  # of an FAQ answer, embedded with each phrasing of its question
 KeyField = Literal["question", "alternate", "passage", "sentence"]
 
 
@@ -39,13 +40,16 @@ class Doc:
 
         Measured on the evaluation set (README, Answer quality): an FAQ question embedded alone is
         short and generic ("What is an open source AI model?") and outscores the right passage for
-        many questions, so each phrasing is embedded together with its answer. A passage is
-        reached by its whole window and by each of its sentences, all under the section title.
+        many questions, so each phrasing is embedded together with the start of its answer (a long
+        answer in full would drown the question: StackFAQ hit@1 0.917 -> 0.931 with the first
+        FAQ_ANSWER_WORDS words). A passage is reached by its whole window and by each of its
+        sentences, all under the section title.
         """
         if self.kind == "faq":
+            lead = " ".join(self.text.split()[:FAQ_ANSWER_WORDS])
             return [
-                ("question", f"{self.question} {self.text}"),
-                *(("alternate", f"{a} {self.text}") for a in self.alternates),
+                ("question", f"{self.question} {lead}"),
+                *(("alternate", f"{a} {lead}") for a in self.alternates),
             ]
         window: list[tuple[KeyField, str]] = [("passage", f"{self.section}. {self.text}")]
         return window + [("sentence", f"{self.section}. {s}") for s in self.sentences]
