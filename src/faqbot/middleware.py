@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
-import logging.handlers
-import queue
 import re
 import time
 import uuid
@@ -173,12 +170,7 @@ def configure_logging(log_format: str) -> None:
     handler.setFormatter(
         JsonFormatter() if log_format == "json" else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
-    # Formatting and writing happen on a listener thread, off the event loop that answers requests.
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    listener = logging.handlers.QueueListener(records, handler)
-    listener.start()
-    atexit.register(listener.stop)  # flushes what is queued when the server exits
     root = logging.getLogger("faqbot")
-    root.handlers[:] = [logging.handlers.QueueHandler(records)]
+    root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     root.propagate = False
