@@ -11,36 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import threading
 from collections.abc import Callable
 
 import numpy as np
 
 from faqbot.embedding import Embedder
+from faqbot.queue_worker import QueueWorker
 
 Job = tuple[str, asyncio.AbstractEventLoop, "asyncio.Future[np.ndarray]"]
 
 
-class EncodeBatcher:
+class EncodeBatcher(QueueWorker[Job]):
     def __init__(self, embedder: Callable[[], Embedder | None], *, max_batch: int = 32, max_wait: float = 0.0):
         self._embedder = embedder
         self.max_batch = max_batch
         self.max_wait = max_wait
-        self._queue: queue.Queue[Job | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self.batches = 0
         self.encoded = 0
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="encode-batcher", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._start_thread(self._run, "encode-batcher")
 
     async def encode(self, text: str) -> np.ndarray:
         if self._thread is None:

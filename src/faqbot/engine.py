@@ -45,12 +45,9 @@ def load_engine(
         return Engine(None, str(exc), embedder)
     try:
         embedder = load_query_encoder(
-            index.manifest.encoder,
-            index.directory,
-            setting=settings.encoder,
-            threads=settings.threads,
+            settings,
+            index,
             torch_factory=embedder_factory or (lambda model: load_embedder(model, settings.threads)),
-            model=settings.model,
             previous=embedder,
         )
     except FaqbotError as exc:

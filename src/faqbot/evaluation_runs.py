@@ -30,15 +30,7 @@ def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Repor
 
 def _answerer(settings: Settings, index: LoadedIndex, embedder_factory: Callable[[str], Embedder]) -> Answerer:
     """An answerer encoding questions as the server would (the index's chosen encoder)."""
-    encoder = load_query_encoder(
-        index.manifest.encoder,
-        index.directory,
-        setting=settings.encoder,
-        threads=settings.threads,
-        torch_factory=embedder_factory,
-        model=settings.model,
-        previous=None,
-    )
+    encoder = load_query_encoder(settings, index, torch_factory=embedder_factory)
     return Answerer(index, encoder, threshold=settings.threshold)
 
 

@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 
 from faqbot.embedding import Embedder, resolve_model
+from faqbot.index_store import LoadedIndex
 from faqbot.onnx_encoder import CONFIG_FILE, OnnxEmbedder
+from faqbot.settings import Settings
 
 ENCODER_DIR = "encoder"
 log = logging.getLogger("faqbot.encoder")
@@ -44,8 +46,9 @@ def prepare_encoder(
     from faqbot.onnx_export import ExportUnsupported, check_encoder, export_encoder, export_key
 
     reasons = []
+    key = export_key(model, resolve_model(model))
     for precision in _precisions(setting):
-        target = cache_dir / "encoders" / f"{export_key(model, resolve_model(model))}-{precision}"
+        target = cache_dir / "encoders" / f"{key}-{precision}"
         try:
             if not (target / CONFIG_FILE).exists():
                 st_model = getattr(get_embedder(), "sentence_transformer", None)
@@ -86,23 +89,21 @@ def install_encoder(source: Path, build: Path) -> None:
 
 
 def load_query_encoder(
-    manifest_encoder: dict[str, Any],
-    build: Path,
+    settings: Settings,
+    index: LoadedIndex,
     *,
-    setting: str,
-    threads: int | None,
     torch_factory: Callable[[str], Embedder],
-    model: str,
-    previous: Embedder | None,
+    previous: Embedder | None = None,
 ) -> Embedder:
-    """The encoder the build chose (torch when `setting` says so); the previous one if the same."""
-    if manifest_encoder.get("backend") == "onnx" and setting != "torch":
+    """The encoder the build chose (torch when FAQBOT_ENCODER says so); the previous one if the same."""
+    build = index.directory
+    if index.manifest.encoder.get("backend") == "onnx" and settings.encoder != "torch":
         if isinstance(previous, OnnxEmbedder) and _same_files(previous.directory, build / ENCODER_DIR):
             return previous
-        return OnnxEmbedder(build / ENCODER_DIR, threads=threads)
+        return OnnxEmbedder(build / ENCODER_DIR, threads=settings.threads)
     if previous is not None and not isinstance(previous, OnnxEmbedder):
         return previous
-    return torch_factory(model)
+    return torch_factory(settings.model)
 
 
 def _same_files(a: Path, b: Path) -> bool:

@@ -13,10 +13,11 @@ import logging
 import queue
 import secrets
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from faqbot.queue_worker import QueueWorker
 
 log = logging.getLogger("faqbot.question_log")
 FLUSH_SECONDS = 0.2
@@ -71,15 +72,14 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-class QuestionLog:
+class QuestionLog(QueueWorker[tuple[str, tuple[object, ...]]]):
     def __init__(self, state_dir: Path, *, enabled: bool = True, retention_days: int | None = None):
         self.path = state_dir / DB_NAME
         self.enabled = enabled
         self.retention_days = retention_days
         self._state_dir = state_dir
         self._salt = b""  # read (or made) on first use, so creating an app touches no files
-        self._queue: queue.Queue[tuple[str, tuple[object, ...]] | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     @staticmethod
     def _load_salt(state_dir: Path) -> bytes:
@@ -101,14 +101,7 @@ class QuestionLog:
         connection = connect(self.path)
         self.prune(connection)
         connection.close()
-        self._thread = threading.Thread(target=self._write_loop, name="question-log", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._start_thread(self._write_loop, "question-log")
 
     def record_question(self, row: QuestionRow) -> None:
         if self.enabled:
