@@ -141,6 +141,6 @@ def test_a_change_in_what_is_embedded_rebuilds_even_on_the_same_data(
 
     first = build_index(fake_settings, embedder_factory=fake_factory)
     original = Doc.keys
-    monkeypatch.setattr(Doc, "keys", lambda self: [(f, t + " (v2)") for f, t in original(self)])
+    monkeypatch.setattr(Doc, "keys", lambda self: [(f, (*t, "(v2)")) for f, t in original(self)])
     again = build_index(fake_settings, embedder_factory=fake_factory)
     assert not again.up_to_date and again.version != first.version and again.embedded > 0

@@ -49,7 +49,7 @@ def test_build_summarises_and_a_rebuild_embeds_nothing(env: dict[str, str], fake
     assert first.exit_code == 0, first.output
     assert "FAQ entries: 5 added, 0 changed, 0 removed" in first.output
     assert "passages: 7 added, 0 changed, 0 removed" in first.output
-    assert "embedded 56 texts, 0 from the cache" in first.output, first.output
+    assert "embedded 67 texts, 0 from the cache" in first.output, first.output
     second = runner.invoke(app, ["build"], env=env)
     assert second.exit_code == 0 and "is up to date: nothing embedded" in second.output
 

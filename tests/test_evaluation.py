@@ -86,7 +86,12 @@ def test_the_answerer_beats_each_single_strategy_on_the_evaluation_set(real_answ
     assert hit["hybrid"] >= max(hit["bm25"], hit["dense"])
     assert hit["answerer"] >= hit["hybrid"]
     assert report.answering["out_declined"] >= 0.95
-    assert report.recommended_threshold == real_answerer.threshold  # the configured value is the measured one
+    # The configured threshold is the measured one: on the sweep's best plateau (its middle can move
+    # by a hundredth between the torch encoder here and the ONNX one `faqbot eval` uses).
+    assert report.recommended_threshold is not None
+    row = {r["threshold"]: r for r in report.sweep}
+    best, configured = row[report.recommended_threshold], row[real_answerer.threshold]
+    assert configured["answered_right"] == best["answered_right"] and configured["out_declined"] >= 0.95
 
 
 @pytest.mark.model

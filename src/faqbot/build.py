@@ -102,12 +102,20 @@ def build_index(
 ) -> BuildReport:
     corpus, docs = check_data(settings)  # raises DataError before anything is written
     fingerprint = corpus_hash(docs, corpus)
-    keys: list[tuple[int, KeyField, str]] = [(i, f, text) for i, d in enumerate(docs) for f, text in d.keys()]
-    key_texts = [text for _, _, text in keys]
-    # The embedded texts are part of the version: a faqbot that embeds differently rebuilds.
-    kind = choose_kind(len(key_texts), settings.index_type)
+    keys: list[tuple[int, KeyField, tuple[str, ...]]] = [
+        (i, f, texts) for i, d in enumerate(docs) for f, texts in d.keys()
+    ]
+    key_texts = list(dict.fromkeys(text for _, _, texts in keys for text in texts))
+    # The embedded keys are part of the version: a faqbot that embeds differently rebuilds.
+    kind = choose_kind(len(keys), settings.index_type)
     version = content_hash(
-        str(FORMAT_VERSION), settings.model, settings.encoder, kind, fingerprint, *key_texts, length=12
+        str(FORMAT_VERSION),
+        settings.model,
+        settings.encoder,
+        kind,
+        fingerprint,
+        *("\x1e".join(texts) for _, _, texts in keys),
+        length=12,
     )
     index_dir = settings.index_dir
     counts = {
@@ -173,7 +181,7 @@ def build_index(
             docs=docs,
             key_docs=np.array([i for i, _, _ in keys], dtype=np.int32),
             key_fields=[f for _, f, _ in keys],
-            key_vectors=cache.get(key_texts, dimension),
+            key_vectors=_key_vectors(cache, [texts for _, _, texts in keys], dimension),
             sentence_vectors=cache.get(sentence_texts, dimension),
             sentence_offsets=offsets,
             articles=[article_to_dict(a) for a in corpus.articles],
@@ -194,6 +202,14 @@ def build_index(
             final,
             encoder,
         )
+
+
+def _key_vectors(cache: EmbeddingCache, keys: list[tuple[str, ...]], dimension: int) -> np.ndarray:
+    """One vector per key: the mean of its texts' embeddings (not renormalised, see Doc.keys)."""
+    vectors = np.zeros((len(keys), dimension), dtype=np.float32)
+    for row, texts in enumerate(keys):
+        vectors[row] = cache.get(list(texts), dimension).mean(axis=0)
+    return vectors
 
 
 def _spread(texts: list[str], count: int) -> list[str]:

@@ -35,7 +35,7 @@ from faqbot.lexical import LexicalIndex
 from faqbot.records import Doc, article_from_dict
 from faqbot.vector_index import build_vector_index, tune
 
-FORMAT_VERSION = 2  # 2: the manifest records the query encoder
+FORMAT_VERSION = 3  # 2: the manifest records the query encoder; 3: BM25 keeps its per-word best scores
 CURRENT = "current"
 BUILDS = "builds"
 CACHE = "cache"

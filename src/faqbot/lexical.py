@@ -1,4 +1,13 @@
-"""Lexical retrieval: BM25 (the bm25s library) over stemmed words without stop words."""
+"""Lexical retrieval: BM25 (the bm25s library) over stemmed words without stop words.
+
+`relevance` puts a document's BM25 score on a scale that means the same for every question: the
+share of the question's word evidence the document carries. Its denominator is what the question
+could score at best, each word counted at the best score it gets in any document, and a word no
+document contains counted at a typical word's best (it is evidence that nothing here matches).
+Dividing by the top document's score instead gives the top document 1 however weak its match
+is: on StackFAQ, where many entries share a product name, that promoted wrong entries (README,
+Answer quality).
+"""
 
 from __future__ import annotations
 
@@ -69,29 +78,59 @@ def tokenize(text: str) -> list[str]:
     return list(_stemmer().stemWords(words))
 
 
+TOKEN_BEST = "token_best.npy"
+
+
 class LexicalIndex:
     """BM25 scores of a query against every document."""
 
-    def __init__(self, retriever: bm25s.BM25, size: int):
+    def __init__(self, retriever: bm25s.BM25, size: int, token_best: np.ndarray):
         self._retriever = retriever
         self.size = size
+        self._token_best = token_best  # per vocabulary id, its best score in any document
+        self._unknown_word = float(np.median(token_best)) if token_best.size else 0.0
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
         retriever = bm25s.BM25()
         # A document with no indexable word still needs a slot so positions line up.
         retriever.index([tokenize(text) or ["\x00"] for text in texts], show_progress=False)
-        return cls(retriever, len(texts))
+        return cls(retriever, len(texts), _token_best(retriever))
 
     def save(self, directory: Path) -> None:
         self._retriever.save(str(directory), show_progress=False)
+        np.save(directory / TOKEN_BEST, self._token_best)
 
     @classmethod
     def load(cls, directory: Path, size: int) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(directory), mmap=True, show_progress=False), size)
+        retriever = bm25s.BM25.load(str(directory), mmap=True, show_progress=False)
+        return cls(retriever, size, np.load(directory / TOKEN_BEST))
 
     def scores(self, query: str) -> np.ndarray:
+        """Raw BM25 of every document."""
+        return self._scores(tokenize(query))
+
+    def relevance(self, query: str) -> np.ndarray:
+        """BM25 of every document as a share of the best the query could score, in [0, 1]."""
         tokens = tokenize(query)
+        raw = self._scores(tokens)
+        ids = [self._retriever.vocab_dict.get(t) for t in tokens]
+        bound = sum(self._unknown_word if i is None else float(self._token_best[i]) for i in ids)
+        return np.minimum(raw / bound, 1.0) if bound > 0 else raw
+
+    def _scores(self, tokens: list[str]) -> np.ndarray:
         if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
+
+def _token_best(retriever: bm25s.BM25) -> np.ndarray:
+    """Each word's best score in any document, from the index's word-major score matrix."""
+    data = np.asarray(retriever.scores["data"], dtype=np.float32)
+    starts = np.asarray(retriever.scores["indptr"], dtype=np.int64)
+    # bm25s gives '' a vocabulary id past the matrix's columns; it scores nothing.
+    best = np.zeros(max(len(starts) - 1, len(retriever.vocab_dict)), dtype=np.float32)
+    filled = np.flatnonzero(starts[1:] > starts[:-1])
+    if filled.size:
+        best[filled] = np.maximum.reduceat(data, starts[filled])
+    return best

@@ -1,8 +1,8 @@
 """Finding the documents closest to a question: dense (FAISS), lexical (BM25), and fused.
 
-Dense scores are cosine similarities, taken per document as the best of its keys (an FAQ entry's
-question, alternates and answer). Lexical scores are BM25, scaled by the best score for the
-question so they sit in [0, 1]. The fused score adds a share of the lexical score to the dense
+Dense scores are cosine similarities, taken per document as the best of its keys (each phrasing of
+an FAQ entry's question, see Doc.keys). Lexical scores are BM25 as a share of the best the
+question could score, in [0, 1] (see faqbot.lexical). The fused score adds a share of the lexical score to the dense
 one: dense similarity ranks paraphrases well, and the lexical part rescues rare exact words
 (names, typo-free keywords) that a small embedding model blurs.
 """
@@ -20,7 +20,7 @@ from faqbot.vector_index import search
 Strategy = Literal["dense", "bm25", "hybrid"]
 
 # The lexical share of the fused score; chosen on the evaluation set (see README, Answer quality).
-LEXICAL_WEIGHT = 0.15
+LEXICAL_WEIGHT = 0.3
 # Dense candidates per question, enough for any key of the top documents to be seen.
 DENSE_CANDIDATES = 256
 
@@ -46,10 +46,8 @@ def dense_scores(index: LoadedIndex, query_vector: np.ndarray) -> np.ndarray:
 
 
 def lexical_scores(index: LoadedIndex, question: str) -> np.ndarray:
-    """BM25 per document, divided by the best one for this question (all zero when nothing matches)."""
-    raw = index.lexical.scores(question)
-    best = float(raw.max()) if raw.size else 0.0
-    return raw / best if best > 0 else raw
+    """BM25 per document as a share of what the question could score at best (see faqbot.lexical)."""
+    return index.lexical.relevance(question)
 
 
 def rank(

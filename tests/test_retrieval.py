@@ -1,0 +1,70 @@
+"""The scores retrieval fuses: BM25 relevance on a fixed scale, and FAQ keys as means of embeddings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from faqbot.build import build_index
+from faqbot.embedding import Embedder
+from faqbot.index_store import load_index
+from faqbot.lexical import LexicalIndex
+from faqbot.records import FAQ_ANSWER_WORDS
+from faqbot.settings import Settings
+
+TEXTS = [
+    "Gmail filters sort incoming mail into labels",
+    "Gmail search finds old mail by sender",
+    "Dropbox shows which files use the most space",
+]
+
+
+def test_a_document_with_every_word_at_its_best_scores_one() -> None:
+    index = LexicalIndex.build(TEXTS)
+    relevance = index.relevance("dropbox space")
+    assert relevance[2] == pytest.approx(1.0)
+    assert relevance[0] == relevance[1] == 0.0
+
+
+def test_a_weak_match_is_not_lifted_to_one_because_it_is_the_best_there_is() -> None:
+    index = LexicalIndex.build(TEXTS)
+    # Only the common word "gmail" matches: the top document carries a small share of the question.
+    relevance = index.relevance("gmail export contacts spreadsheet")
+    raw = index.scores("gmail export contacts spreadsheet")
+    assert raw.argmax() in (0, 1) and 0 < relevance.max() < 0.5
+    assert np.allclose(relevance / relevance.max(), raw / raw.max())  # same order as raw BM25
+
+
+def test_words_no_document_contains_lower_the_relevance() -> None:
+    index = LexicalIndex.build(TEXTS)
+    known = index.relevance("dropbox space")[2]
+    with_unknown = index.relevance("dropbox space zeppelin")[2]
+    assert 0 < with_unknown < known
+    assert not index.relevance("zeppelin").any() and not index.relevance("the of").any()
+
+
+def test_relevance_survives_save_and_load(tmp_path: Path) -> None:
+    index = LexicalIndex.build(TEXTS)
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path, len(TEXTS))
+    for query in ("gmail mail sender", "dropbox space zeppelin"):
+        assert np.allclose(loaded.relevance(query), index.relevance(query))
+
+
+def test_an_faq_key_is_the_mean_of_its_question_and_its_question_with_the_answer_lead(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder], fake_embedder: Embedder
+) -> None:
+    build_index(fake_settings, embedder_factory=fake_factory)
+    index = load_index(fake_settings.index_dir, model=fake_settings.model)
+    row = index.key_fields.index("question")
+    doc = index.docs[int(index.key_docs[row])]
+    lead = " ".join(doc.text.split()[:FAQ_ANSWER_WORDS])
+    expected = fake_embedder.encode([doc.question, f"{doc.question} {lead}"]).mean(axis=0)
+    assert np.allclose(index.vectors.reconstruct(row), expected, atol=1e-6)
+    # So a question's inner product with the key is the mean of its two cosines.
+    probe = fake_embedder.encode([doc.question])[0]
+    two = fake_embedder.encode([doc.question, f"{doc.question} {lead}"]) @ probe
+    assert float(index.vectors.reconstruct(row) @ probe) == pytest.approx(float(two.mean()), abs=1e-5)
