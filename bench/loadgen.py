@@ -1,7 +1,9 @@
 """A closed-loop HTTP load generator (its own process): N clients, each asking distinct questions.
 
+Questions are made distinct as bench/wrk_ask.lua makes them (the case of their letters, from a
+request number starting at FIRST; each client is a thread there), so both ask the same questions.
 Prints one JSON line: requests, errors, throughput, p50 and p99 latency.
-Run: python bench/loadgen.py URL CONCURRENCY SECONDS [--repeat]
+Run: python bench/loadgen.py URL CONCURRENCY SECONDS FIRST|--repeat
 """
 
 from __future__ import annotations
@@ -18,7 +20,16 @@ import httpx
 QUESTIONS = [line for line in (Path(__file__).parent / "questions.txt").read_text().splitlines() if line]
 
 
-async def main(url: str, concurrency: int, seconds: float, repeat: bool) -> None:
+def vary_case(question: str, number: int) -> str:
+    """`question` with letter i upper-case when bit i of `number` is set, lower-case otherwise."""
+    letters = iter(range(len(question)))
+    return "".join(
+        (c.upper() if number >> next(letters) & 1 else c.lower()) if c.isascii() and c.isalpha() else c
+        for c in question
+    )
+
+
+async def main(url: str, concurrency: int, seconds: float, first: int | None) -> None:
     latencies: list[float] = []
     errors = 0
     stop = time.monotonic() + seconds
@@ -30,8 +41,8 @@ async def main(url: str, concurrency: int, seconds: float, repeat: bool) -> None
             n = 0
             while time.monotonic() < stop:
                 question = QUESTIONS[n % len(QUESTIONS)]
-                if not repeat:  # distinct questions measure answering, not a cache
-                    question += f" (request {number}-{n})"
+                if first is not None:  # distinct questions measure answering, not a cache
+                    question = vary_case(question, first + n // len(QUESTIONS) * concurrency + number)
                 started = time.perf_counter()
                 try:
                     response = await client.post(f"{url}/api/ask", json={"question": question})
@@ -62,4 +73,5 @@ async def main(url: str, concurrency: int, seconds: float, repeat: bool) -> None
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), "--repeat" in sys.argv))
+    mode = sys.argv[4] if len(sys.argv) > 4 else "0"
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), None if mode == "--repeat" else int(mode)))

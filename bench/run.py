@@ -21,14 +21,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+from loadgen import vary_case
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 CONCURRENCY = (1, 4, 16, 64)
 PY = sys.executable
 QUESTIONS = ROOT / "bench" / "questions.txt"
+QUESTION_LINES = [line for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
 
 
 def free_port() -> int:
@@ -59,19 +62,45 @@ def start(command: list[str], env: dict[str, str], url: str, log: Path) -> tuple
             time.sleep(0.1)
 
 
-def load(url: str, concurrency: int, seconds: float, repeat: bool = False) -> dict[str, float]:
+def load(url: str, concurrency: int, seconds: float, first: int | None) -> dict[str, Any]:
     """One closed-loop run from its own process: wrk when installed (it barely uses the CPU the
-    server needs), else bench/loadgen.py. Both ask the questions in bench/questions.txt."""
+    server needs), else bench/loadgen.py. Both ask the questions in bench/questions.txt, made
+    distinct by request numbers from `first` on (see bench/wrk_ask.lua), or repeated when `first`
+    is None. The distinct runs must not hit the answer cache: the server's own counter says so.
+    The result's "next" is the first number a later run may use."""
+    hits_before = cache_hits(url)
     wrk = shutil.which("wrk")
+    clients = min(2, concurrency) if wrk else concurrency  # what numbers requests: wrk threads, or clients
     if wrk:
-        threads = str(min(2, concurrency))
-        args = [wrk, f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
-        args += ["-s", str(ROOT / "bench" / "wrk_ask.lua"), url, "--", str(QUESTIONS)] + (["repeat"] if repeat else [])
+        args = [wrk, f"-t{clients}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
+        args += ["-s", str(ROOT / "bench" / "wrk_ask.lua"), url, "--", str(QUESTIONS)]
+        args += ["repeat"] if first is None else [str(first), str(clients)]
     else:
         args = [PY, str(ROOT / "bench" / "loadgen.py"), url, str(concurrency), str(seconds)]
-        args += ["--repeat"] if repeat else []
+        args += ["--repeat" if first is None else str(first)]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    return {"concurrency": concurrency, **json.loads(out.strip().splitlines()[-1])}
+    result: dict[str, Any] = {"concurrency": concurrency, **json.loads(out.strip().splitlines()[-1])}
+    if first is not None:
+        # No client asks more than all the requests: its rounds through the questions are fewer.
+        rounds = int(result["requests"]) // len(QUESTION_LINES) + 1
+        result["next"] = first + rounds * clients
+    if hits_before is not None:
+        result["cache_hits"] = int((cache_hits(url) or 0) - hits_before)
+        if first is not None and result["cache_hits"]:
+            raise SystemExit(f"{result['cache_hits']} cache hits in a run of distinct questions: the figures are void")
+    return result
+
+
+def cache_hits(url: str) -> float | None:
+    """The server's answer-cache hits so far (None for a server without faqbot's /metrics)."""
+    try:
+        text = httpx.get(f"{url}/metrics", timeout=10).text
+    except httpx.HTTPError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("faqbot_answer_cache_hits_total "):
+            return float(line.split()[1])
+    return None
 
 
 def measure_server(
@@ -80,9 +109,12 @@ def measure_server(
     url = f"http://127.0.0.1:{port}"
     process, cold = start(command, env, url, tmp / f"{name}.log")
     try:
-        load(url, 4, 2)  # warm up
-        runs = [load(url, c, seconds) for c in CONCURRENCY]
-        repeated = load(url, 16, seconds, repeat=True)
+        number: int = load(url, 4, 2, first=0)["next"]  # warm up
+        runs = []
+        for concurrency in CONCURRENCY:  # each run's questions new to the server
+            runs.append(load(url, concurrency, seconds, first=number))
+            number = runs[-1].pop("next")
+        repeated = load(url, 16, seconds, first=None)
         memory = rss_mb(process.pid)
     finally:
         process.terminate()
@@ -128,13 +160,15 @@ def main() -> None:
     engine = load_engine(settings)
     assert engine.answerer is not None
     questions = [q.q for q in load_questions(ROOT / "data" / "eval" / "launch.yaml")]
-    for q in questions[:20]:
-        engine.answerer.answer(q + " warm-up")
+    for n, q in enumerate(questions[:20]):
+        engine.answerer.answer(vary_case(q, n))
     in_process = []
-    for n, q in enumerate(questions * 2):
+    hits = engine.answerer.cache_hits
+    for n, q in enumerate(questions * 2, start=1):  # both rounds distinct (case): answered, not cached
         started = time.perf_counter()
-        engine.answerer.answer(f"{q} {n}")
+        engine.answerer.answer(vary_case(q, n))
         in_process.append((time.perf_counter() - started) * 1000)
+    assert engine.answerer.cache_hits == hits, "the in-process questions hit the answer cache"
     in_process.sort()
 
     port = free_port()

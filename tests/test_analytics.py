@@ -175,7 +175,7 @@ def test_the_report_groups_off_topic_questions_and_points_near_misses_at_their_e
 
 
 def test_metrics_are_prometheus_text(client: TestClient) -> None:
-    for q in ("What is green AI?", "zzz"):
+    for q in ("What is green AI?", "zzz", "What is  green AI?"):  # the third is the first, cached
         client.post("/api/ask", json={"question": q})
     client.post("/api/ask", json={"question": ""})
     client.post("/api/feedback", json={"answer_id": "a", "helpful": True})
@@ -183,10 +183,11 @@ def test_metrics_are_prometheus_text(client: TestClient) -> None:
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(response.text)}
     samples = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families.values() for s in f.samples}
-    assert samples[("faqbot_http_requests_total", (("endpoint", "/api/ask"), ("status", "200")))] == 2
+    assert samples[("faqbot_http_requests_total", (("endpoint", "/api/ask"), ("status", "200")))] == 3
     assert samples[("faqbot_http_requests_total", (("endpoint", "/api/ask"), ("status", "422")))] == 1
-    assert sum(v for (name, _), v in samples.items() if name == "faqbot_answers_total") == 2
-    assert samples[("faqbot_answer_latency_seconds_count", ())] == 2
+    assert sum(v for (name, _), v in samples.items() if name == "faqbot_answers_total") == 3
+    assert samples[("faqbot_answer_cache_hits_total", ())] == 1
+    assert samples[("faqbot_answer_latency_seconds_count", ())] == 3
     assert samples[("faqbot_feedback_total", (("helpful", "true"),))] == 1
     version = client.get("/readyz").json()["index_version"]
     assert samples[("faqbot_index_info", (("model", "fake-model"), ("version", version)))] == 1

@@ -137,10 +137,14 @@ def test_a_different_model_rebuilds_with_its_own_cache(tmp_path: Path, fake_sett
 def test_a_change_in_what_is_embedded_rebuilds_even_on_the_same_data(
     fake_settings: Settings, fake_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from faqbot.records import Doc
+    from faqbot.records import Doc, Key
 
     first = build_index(fake_settings, embedder_factory=fake_factory)
     original = Doc.keys
-    monkeypatch.setattr(Doc, "keys", lambda self: [(f, (*t, "(v2)")) for f, t in original(self)])
+
+    def changed(self: Doc) -> list[Key]:
+        return [k._replace(texts=(*k.texts[:-1], k.texts[-1] + " (v2)")) for k in original(self)]
+
+    monkeypatch.setattr(Doc, "keys", changed)
     again = build_index(fake_settings, embedder_factory=fake_factory)
     assert not again.up_to_date and again.version != first.version and again.embedded > 0

@@ -12,7 +12,7 @@ from faqbot.build import build_index
 from faqbot.embedding import Embedder
 from faqbot.index_store import load_index
 from faqbot.lexical import LexicalIndex
-from faqbot.records import FAQ_ANSWER_WORDS
+from faqbot.records import FAQ_ANSWER_WORDS, Doc, Key
 from faqbot.settings import Settings
 
 TEXTS = [
@@ -68,3 +68,18 @@ def test_an_faq_key_is_the_mean_of_its_question_and_its_question_with_the_answer
     probe = fake_embedder.encode([doc.question])[0]
     two = fake_embedder.encode([doc.question, f"{doc.question} {lead}"]) @ probe
     assert float(index.vectors.reconstruct(row) @ probe) == pytest.approx(float(two.mean()), abs=1e-5)
+
+
+def test_a_change_of_key_weights_alone_is_a_new_index_version(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build_index(fake_settings, embedder_factory=fake_factory)
+    original = Doc.keys
+
+    def reweighted(self: Doc) -> list[Key]:
+        return [k._replace(weights=(0.6, 0.4)) if len(k.texts) == 2 else k for k in original(self)]
+
+    monkeypatch.setattr(Doc, "keys", reweighted)
+    again = build_index(fake_settings, embedder_factory=fake_factory)
+    assert not again.up_to_date and again.version != first.version
+    assert again.embedded == 0  # the same texts, from the cache

@@ -60,6 +60,7 @@ class Answer:
     suggestions: list[str]
     index_version: str
     question: str = field(default="", repr=False)
+    from_cache: bool = field(default=False, repr=False)  # for the cache-hit metric, not the API
 
 
 def confidence_of(hits: list[Hit]) -> float:
@@ -126,7 +127,7 @@ class Answerer:
                 return None
             self._cache.move_to_end(key)
             self.cache_hits += 1
-        return replace(cached, answer_id=uuid.uuid4().hex)  # same answer, its own id
+        return replace(cached, answer_id=uuid.uuid4().hex, from_cache=True)  # same answer, its own id
 
     def answer_from_vector(self, question: str, matched: str, vector: np.ndarray, *, top_k: int) -> Answer:
         """Compose (and cache) the answer to `question`, matched as `matched` with `vector`."""

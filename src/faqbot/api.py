@@ -83,6 +83,8 @@ async def ask(
     elapsed = time.perf_counter() - started
     metrics.answer_latency.observe(elapsed)
     metrics.answers.labels(outcome="answered" if answer.answered else "declined").inc()
+    if answer.from_cache:
+        metrics.answer_cache_hits.inc()
     if question_log.enabled:
         question_log.record_question(
             QuestionRow(

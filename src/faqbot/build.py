@@ -25,7 +25,7 @@ from faqbot.index_store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_
 from faqbot.onnx_export import CHECK_TEXTS
 from faqbot.passages import make_passages
 from faqbot.query_encoder import install_encoder, prepare_encoder
-from faqbot.records import Doc, KeyField, article_to_dict, faq_doc, passage_doc
+from faqbot.records import Doc, Key, article_to_dict, faq_doc, passage_doc
 from faqbot.settings import Settings
 from faqbot.text import content_hash
 from faqbot.vector_index import choose_kind
@@ -102,10 +102,8 @@ def build_index(
 ) -> BuildReport:
     corpus, docs = check_data(settings)  # raises DataError before anything is written
     fingerprint = corpus_hash(docs, corpus)
-    keys: list[tuple[int, KeyField, tuple[str, ...]]] = [
-        (i, f, texts) for i, d in enumerate(docs) for f, texts in d.keys()
-    ]
-    key_texts = list(dict.fromkeys(text for _, _, texts in keys for text in texts))
+    keys: list[tuple[int, Key]] = [(i, key) for i, d in enumerate(docs) for key in d.keys()]
+    key_texts = list(dict.fromkeys(text for _, key in keys for text in key.texts))
     # The embedded keys are part of the version: a faqbot that embeds differently rebuilds.
     kind = choose_kind(len(keys), settings.index_type)
     version = content_hash(
@@ -114,7 +112,7 @@ def build_index(
         settings.encoder,
         kind,
         fingerprint,
-        *("\x1e".join(texts) for _, _, texts in keys),
+        *(key.describe() for _, key in keys),
         length=12,
     )
     index_dir = settings.index_dir
@@ -179,9 +177,9 @@ def build_index(
             tmp,
             manifest=manifest,
             docs=docs,
-            key_docs=np.array([i for i, _, _ in keys], dtype=np.int32),
-            key_fields=[f for _, f, _ in keys],
-            key_vectors=_key_vectors(cache, [texts for _, _, texts in keys], dimension),
+            key_docs=np.array([i for i, _ in keys], dtype=np.int32),
+            key_fields=[key.field for _, key in keys],
+            key_vectors=_key_vectors(cache, [key for _, key in keys], dimension),
             sentence_vectors=cache.get(sentence_texts, dimension),
             sentence_offsets=offsets,
             articles=[article_to_dict(a) for a in corpus.articles],
@@ -204,11 +202,11 @@ def build_index(
         )
 
 
-def _key_vectors(cache: EmbeddingCache, keys: list[tuple[str, ...]], dimension: int) -> np.ndarray:
-    """One vector per key: the mean of its texts' embeddings (not renormalised, see Doc.keys)."""
+def _key_vectors(cache: EmbeddingCache, keys: list[Key], dimension: int) -> np.ndarray:
+    """One vector per key: the weighted mean of its texts' embeddings (not renormalised, see Doc.keys)."""
     vectors = np.zeros((len(keys), dimension), dtype=np.float32)
-    for row, texts in enumerate(keys):
-        vectors[row] = cache.get(list(texts), dimension).mean(axis=0)
+    for row, key in enumerate(keys):
+        vectors[row] = np.asarray(key.weights, dtype=np.float32) @ cache.get(list(key.texts), dimension)
     return vectors
 
 

@@ -20,6 +20,9 @@ class Metrics:
             registry=self.registry,
         )
         self.answers = Counter("faqbot_answers", "Questions answered or declined.", ["outcome"], registry=self.registry)
+        self.answer_cache_hits = Counter(
+            "faqbot_answer_cache_hits", "Answers served from the answer cache.", registry=self.registry
+        )
         self.feedback = Counter("faqbot_feedback", "Feedback received.", ["helpful"], registry=self.registry)
         self.index_info = Gauge(
             "faqbot_index_info", "The serving index (value 1).", ["version", "model"], registry=self.registry

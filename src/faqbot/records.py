@@ -7,7 +7,7 @@ answer), which is how an entry is matched on every phrasing of its question.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from faqbot.articles import Article, Section
 from faqbot.corpus import Corpus
@@ -18,6 +18,18 @@ from faqbot.text import content_hash
 DocKind = Literal["faq", "passage"]
 FAQ_ANSWER_WORDS = 25  # of an FAQ answer, embedded with each phrasing of its question
 KeyField = Literal["question", "alternate", "passage", "sentence"]
+
+
+class Key(NamedTuple):
+    """One embedded key: the weighted mean of its texts' embeddings."""
+
+    field: KeyField
+    texts: tuple[str, ...]
+    weights: tuple[float, ...]
+
+    def describe(self) -> str:
+        """What the key is made of, for the index version: a change here is a rebuild."""
+        return "\x1e".join(f"{w:g}\x1f{t}" for t, w in zip(self.texts, self.weights, strict=True))
 
 
 @dataclass(frozen=True)
@@ -35,24 +47,26 @@ class Doc:
     position: str = ""  # where a passage sits, to tell a changed passage from an added one
     hash: str = field(default="")
 
-    def keys(self) -> list[tuple[KeyField, tuple[str, ...]]]:
+    def keys(self) -> list[Key]:
         """The embedded keys of this document, each a way for a question to reach it.
 
-        A key is the mean of the embeddings of its texts, so its inner product with a question is
-        the mean of their cosines. Measured (README, Answer quality): an FAQ question alone is
-        short and generic ("What is an open source AI model?") and outscores the right passage for
-        many questions, while the question followed by its whole answer is drowned by a long answer.
-        So each phrasing counts half on its own and half followed by the first FAQ_ANSWER_WORDS
-        words of its answer (StackFAQ hit@1 0.931 -> 0.952, launch unchanged). A passage is
-        reached by its whole window and by each of its sentences, all under the section title.
+        A key is a weighted mean of the embeddings of its texts, so its inner product with a
+        question is the same mean of their cosines. Measured (README, Answer quality):
+        - an FAQ question alone is short and generic ("What is an open source AI model?") and
+          outscores the right passage for many questions, while the question followed by its whole
+          answer is drowned by a long answer; so each phrasing counts half on its own and half
+          followed by the first FAQ_ANSWER_WORDS words of its answer (StackFAQ hit@1 0.935 -> 0.952);
+        - a passage is reached by its whole window and by each of its sentences, all under the
+          section title. (Weighing the title alone into the window key gained one launch question
+          with torch and none with the int8 encoder that serves: noise, so not kept.)
         """
         if self.kind == "faq":
             lead = " ".join(self.text.split()[:FAQ_ANSWER_WORDS])
             phrasings: list[tuple[KeyField, str]] = [("question", self.question)]
             phrasings += [("alternate", a) for a in self.alternates]
-            return [(name, (text, f"{text} {lead}")) for name, text in phrasings]
-        window: list[tuple[KeyField, tuple[str, ...]]] = [("passage", (f"{self.section}. {self.text}",))]
-        return window + [("sentence", (f"{self.section}. {s}",)) for s in self.sentences]
+            return [Key(name, (text, f"{text} {lead}"), (0.5, 0.5)) for name, text in phrasings]
+        window = Key("passage", (f"{self.section}. {self.text}",), (1.0,))
+        return [window, *(Key("sentence", (f"{self.section}. {s}",), (1.0,)) for s in self.sentences)]
 
     def lexical_text(self) -> str:
         if self.kind == "faq":

