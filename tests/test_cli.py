@@ -96,3 +96,23 @@ def test_serve_answers_over_http(real_settings: Settings, tmp_path: Path) -> Non
     with faqbot_server(env, tmp_path / "server.log") as (_, base):
         body = httpx.post(f"{base}/api/ask", json={"question": "What is green AI?"}, timeout=30).json()
     assert body["answered"] and body["sources"][0]["url"].endswith("#the-role-of-sustainability-in-ai")
+
+
+def test_a_local_client_cannot_dodge_the_rate_limit_with_x_forwarded_for(
+    real_settings: Settings, tmp_path: Path
+) -> None:
+    # No trusted proxies: every request below is the same client, whatever address its header names.
+    env = {
+        **os.environ,
+        "FAQBOT_INDEX_DIR": str(real_settings.index_dir),
+        "FAQBOT_STATE_DIR": str(tmp_path),
+        "FAQBOT_RATE_LIMIT": "2/minute",
+    }
+    with faqbot_server(env, tmp_path / "server.log") as (_, base):
+        codes = [
+            httpx.post(
+                f"{base}/api/ask", json={"question": "What is green AI?"}, headers={"X-Forwarded-For": f"203.0.113.{n}"}
+            ).status_code
+            for n in range(3)
+        ]
+    assert codes == [200, 200, 429]

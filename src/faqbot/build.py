@@ -22,7 +22,7 @@ from faqbot.corpus import Corpus, load_corpus
 from faqbot.embedding import Embedder, EmbeddingCache, load_embedder
 from faqbot.errors import BuildLockedError, FaqbotError
 from faqbot.index_store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, load_index, swap_in, write_build
-from faqbot.onnx_export import CHECK_TEXTS
+from faqbot.onnx_export import CHECK_TEXTS, EXPORT_VERSION
 from faqbot.passages import make_passages
 from faqbot.query_encoder import install_encoder, prepare_encoder
 from faqbot.records import Doc, Key, article_to_dict, faq_doc, passage_doc
@@ -108,6 +108,7 @@ def build_index(
     kind = choose_kind(len(keys), settings.index_type)
     version = content_hash(
         str(FORMAT_VERSION),
+        str(EXPORT_VERSION),  # a better export recipe is worth a rebuild
         settings.model,
         settings.encoder,
         kind,

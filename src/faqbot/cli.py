@@ -133,7 +133,16 @@ def serve(
     faiss.omp_set_num_threads(1)
     typer.echo(f"faqbot serving on http://{settings.host}:{settings.port}")
     # faqbot logs each request itself (with its id, as JSON when asked); uvicorn's access log would repeat it.
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    # And it decides itself whose X-Forwarded-For to believe (FAQBOT_TRUSTED_PROXIES): uvicorn's own
+    # proxy handling would believe any local process, and rate-limit the address it names.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 @app.command(name="eval")
