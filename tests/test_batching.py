@@ -32,8 +32,9 @@ QUESTIONS = [
 ]
 
 
-def test_batched_answers_equal_one_by_one_answers(real_answerer: Answerer) -> None:
-    batcher = EncodeBatcher(lambda: real_answerer.embedder, max_batch=32, max_wait=0.05)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_batched_answers_equal_one_by_one_answers(real_answerer: Answerer, workers: int) -> None:
+    batcher = EncodeBatcher(lambda: real_answerer.embedder, workers=workers, max_batch=32, max_wait=0.05)
 
     async def ask_all() -> list[np.ndarray]:
         return await asyncio.gather(*(batcher.encode(real_answerer.prepare(q)) for q in QUESTIONS))
@@ -43,6 +44,7 @@ def test_batched_answers_equal_one_by_one_answers(real_answerer: Answerer) -> No
     finally:
         batcher.stop()
     assert batcher.encoded == len(QUESTIONS) and batcher.batches < len(QUESTIONS)  # they were batched
+    assert not batcher.running  # stop() joined every worker
     for question, vector in zip(QUESTIONS, vectors, strict=True):
         matched = real_answerer.prepare(question)
         single = real_answerer.encode(matched)
@@ -68,3 +70,11 @@ def test_a_failing_model_fails_every_waiter_instead_of_hanging() -> None:
             asyncio.run(ask())
     finally:
         batcher.stop()
+
+
+def test_there_is_an_encoder_worker_per_core_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from faqbot import batching
+
+    monkeypatch.setattr(batching.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert batching.default_workers(None) == 4 and batching.default_workers(2) == 2
+    assert batching.default_workers(8) == 1

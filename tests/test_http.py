@@ -101,3 +101,39 @@ def test_an_index_of_another_model_is_a_clear_error(
         response = c.post("/api/ask", json={"question": "What is green AI?"})
         assert response.status_code == 503
         assert "built with model 'fake-model'" in response.json()["error"]
+
+
+def test_the_fast_path_answers_exactly_as_the_route_does(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An application/json request is answered before routing; another JSON type goes through the route."""
+    import faqbot.fast_ask
+
+    calls: list[str] = []
+    original = faqbot.fast_ask.answer_request
+
+    async def spy(*args: object) -> bytes:
+        calls.append("fast")
+        return await original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(faqbot.fast_ask, "answer_request", spy)
+    question = b'{"question": "What does the article say about green AI?", "top_k": 2}'
+    fast = client.post("/api/ask", content=question, headers={"Content-Type": "application/json"})
+    assert calls == ["fast"]
+    routed = client.post("/api/ask", content=question, headers={"Content-Type": "application/vnd.faqbot+json"})
+    assert calls == ["fast"] and fast.status_code == routed.status_code == 200
+    a, b = fast.json(), routed.json()
+    assert a.pop("answer_id") != b.pop("answer_id") and a == b
+    for name in ("content-type", "x-content-type-options", "content-security-policy"):
+        assert fast.headers[name] == routed.headers[name]
+    assert fast.headers["x-request-id"] and fast.headers["x-request-id"] != routed.headers["x-request-id"]
+    assert int(fast.headers["content-length"]) == len(fast.content)
+
+
+def test_a_malformed_json_request_gets_the_routes_own_message(client: TestClient) -> None:
+    for body, expected in (
+        (b'{"question": "green ai", "top_k": 99}', "top_k"),
+        (b'{"question": "green ai", "extra": 1}', "extra"),
+        (b'{"question": ', "JSON"),
+    ):
+        response = client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code in (400, 422), body
+        assert expected.lower() in response.text.lower() and "Traceback" not in response.text

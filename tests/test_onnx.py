@@ -156,16 +156,3 @@ def test_the_export_fuses_attention_and_quantizes_it(fp32_encoder: Path, real_se
     fp32, int8 = ops(fp32_encoder), ops(load_index(real_settings.index_dir).directory / ENCODER_DIR)
     assert fp32.count("Attention") == 6 and "Softmax" not in fp32  # six layers of MiniLM-L6
     assert int8.count("QAttention") == 6 and "Attention" not in int8
-
-
-def test_big_batches_use_every_core_and_small_ones_one(real_settings: Settings) -> None:
-    from faqbot import onnx_encoder
-
-    directory = load_index(real_settings.index_dir).directory / ENCODER_DIR
-    default, pinned = OnnxEmbedder(directory), OnnxEmbedder(directory, threads=1)
-    assert pinned._wide is pinned._session  # an explicit thread count is used for everything
-    if onnx_encoder.cores() > 1:
-        assert default._wide is not default._session
-    texts = ["what is green ai", "who can contribute", "economic effects", "popular projects"]
-    assert len(texts) >= onnx_encoder.WIDE_BATCH
-    assert np.allclose(default.encode(texts), pinned.encode(texts), atol=1e-5)

@@ -77,6 +77,22 @@ async def ask(
     metrics: MetricsDep,
 ) -> Response:
     """Answer a reader's question from the site's articles and FAQ, with sources, or decline."""
+    # Well-formed requests are answered before routing (faqbot.fast_ask); this route answers the
+    # rest that are valid (a body sent as another JSON type, like application/x+json) and documents the API.
+    client = getattr(request.state, "client", "unknown")
+    payload = await answer_request(body, client, answerer, batcher, question_log, metrics)
+    return Response(payload, media_type="application/json")
+
+
+async def answer_request(
+    body: AskRequest,
+    client: str,
+    answerer: Answerer,
+    batcher: EncodeBatcher,
+    question_log: QuestionLog,
+    metrics: Metrics,
+) -> bytes:
+    """The JSON answer to one request, counted and logged: shared by the route and the fast path."""
     started = time.perf_counter()
     # The encode is the slow part: the batcher joins concurrent questions in one model call.
     answer = await answerer.answer_batched(body.question, top_k=body.top_k, encode=batcher.encode)
@@ -97,11 +113,11 @@ async def ask(
                 answer_id=answer.answer_id,
                 latency_ms=round(elapsed * 1000, 3),
                 index_version=answer.index_version,
-                client=question_log.client_hash(getattr(request.state, "client", "unknown")),
+                client=question_log.client_hash(client),
             )
         )
-    # Serialised here, once: returning the model would make FastAPI validate it a second time.
-    return Response(AskResponse.model_validate(answer).model_dump_json(), media_type="application/json")
+    # Serialised once: returning the model would make FastAPI validate it a second time.
+    return AskResponse.model_validate(answer).model_dump_json().encode()
 
 
 @router.post("/api/feedback", response_model=FeedbackResponse, responses=ERRORS, tags=["answers"])

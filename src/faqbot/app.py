@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from faqbot import __version__
 from faqbot.admin import router as admin_router
 from faqbot.api import router as api_router
-from faqbot.batching import EncodeBatcher
+from faqbot.batching import EncodeBatcher, default_workers
 from faqbot.engine import EmbedderFactory, Engine, Reloader, load_engine, use_engine
 from faqbot.http_errors import install_error_handlers
 from faqbot.metrics import Metrics
@@ -68,7 +68,7 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory | None =
         settings.state_dir, enabled=settings.log_questions, retention_days=settings.retention_days
     )
     app.state.metrics = Metrics()
-    app.state.batcher = EncodeBatcher(lambda: app.state.engine.embedder)
+    app.state.batcher = EncodeBatcher(lambda: app.state.engine.embedder, workers=default_workers(settings.threads))
     app.state.reloader = Reloader(settings, embedder_factory)
     install_error_handlers(app)
     install_middleware(app, settings)

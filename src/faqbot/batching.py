@@ -1,16 +1,20 @@
 """Micro-batching of query encodes: concurrent questions share one model call.
 
-On a CPU the model is the cost of an answer, and encoding 16 short questions at once costs far
-less than 16 encodes one after the other. Requests hand their text to one encoder thread, which
-takes whatever has queued (up to `max_batch`) and encodes it in one call. It does not wait for
-company by default (`max_wait` 0): questions that arrive during one encode form the next batch,
-so a lone question is never delayed, and a burst batches itself.
+On a CPU the model is the cost of an answer. Requests hand their text to the encoder threads
+(`workers`, one per core by default: the model releases the GIL, so they encode side by side),
+each of which takes whatever has queued (up to `max_batch`) and encodes it in one call. A worker
+does not wait for company by default (`max_wait` 0): questions that arrive during one encode
+form the next batch, so a lone question is never delayed, and a burst batches itself. (Batching
+saves less than one would hope on 2 cores: a short question's encode is compute-bound, and a
+batch costs nearly the sum of its questions; bench/README.md.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -21,20 +25,34 @@ from faqbot.queue_worker import QueueWorker
 Job = tuple[str, asyncio.AbstractEventLoop, "asyncio.Future[np.ndarray]"]
 
 
+def default_workers(threads: int | None) -> int:
+    """Encoder threads: as many as the cores hold, given each encode's own threads (default one)."""
+    return max(1, len(os.sched_getaffinity(0)) // (threads or 1))
+
+
 class EncodeBatcher(QueueWorker[Job]):
-    def __init__(self, embedder: Callable[[], Embedder | None], *, max_batch: int = 32, max_wait: float = 0.0):
+    def __init__(
+        self,
+        embedder: Callable[[], Embedder | None],
+        *,
+        workers: int = 1,  # see default_workers
+        max_batch: int = 32,
+        max_wait: float = 0.0,
+    ):
         self._embedder = embedder
+        self.workers = workers
         self.max_batch = max_batch
         self.max_wait = max_wait
         super().__init__()
+        self._counts = threading.Lock()
         self.batches = 0
         self.encoded = 0
 
     def start(self) -> None:
-        self._start_thread(self._run, "encode-batcher")
+        self._start_threads(self._run, "encode-batcher", self.workers)
 
     async def encode(self, text: str) -> np.ndarray:
-        if self._thread is None:
+        if not self.running:
             self.start()  # also serves apps driven without their lifespan (some test clients)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[np.ndarray] = loop.create_future()
@@ -65,8 +83,9 @@ class EncodeBatcher(QueueWorker[Job]):
             if embedder is None:
                 raise RuntimeError("no embedding model is loaded")
             vectors = embedder.encode([text for text, _, _ in jobs])
-            self.batches += 1
-            self.encoded += len(jobs)
+            with self._counts:
+                self.batches += 1
+                self.encoded += len(jobs)
             for (_, loop, future), vector in zip(jobs, vectors, strict=True):
                 loop.call_soon_threadsafe(_resolve, future, vector, None)
         except Exception as exc:  # every waiter must hear about the failure, not hang

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from faqbot.fast_ask import AskFastPath
 from faqbot.rate_limit import ClientAddress, RateLimiter, parse_rate
 from faqbot.settings import Settings
 
@@ -135,6 +136,8 @@ class RequestContext:
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
+    # Added first, so innermost: inside the request context, before FastAPI's routing.
+    app.add_middleware(AskFastPath)
     app.add_middleware(RequestContext, settings=settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 

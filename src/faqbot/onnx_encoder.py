@@ -9,7 +9,6 @@ reproduces what sentence-transformers computes: tokens -> transformer -> mean (o
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -47,33 +46,18 @@ class EncoderConfig:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
-# A batch at least this large is encoded with every core (see OnnxEmbedder).
-WIDE_BATCH = 4
-
-
-def cores() -> int:
-    return len(os.sched_getaffinity(0))
-
-
 def default_threads() -> int:
-    """All cores but one: the encoder runs beside the event loop, which needs a core of its own.
+    """One thread per encode: concurrency comes from the batcher's workers, one per core.
 
-    Measured with wrk on 2 cores (bench/README.md): one intra-op thread gave the most answers per
-    second at 16 and 64 clients; two threads answer a lone question ~0.7 ms sooner but starve the
-    loop under load.
+    Measured on 2 cores (bench/README.md): a short question encodes faster on one thread than on
+    two (their hand-offs cost more than they share), and two encodes side by side on one thread
+    each answered 5-10% more questions per second at 4 to 64 clients than one encode on two.
     """
-    return max(1, cores() - 1)
+    return 1
 
 
 class OnnxEmbedder:
-    """Query (and text) embeddings from an exported encoder directory.
-
-    With the default threads, a lone question (or a few) is encoded on one thread, leaving the
-    other cores to the event loop, and a batch of WIDE_BATCH or more, which only forms when
-    requests pile up, on every core: on 2 cores a batch of 16 takes ~35% less time on two
-    threads, while a single question takes longer on two (their hand-offs cost more than they
-    share). An explicit `threads` is used for everything.
-    """
+    """Query (and text) embeddings from an exported encoder directory (safe to call from several threads)."""
 
     def __init__(self, directory: Path, *, threads: int | None = None):
         from tokenizers import Tokenizer
@@ -81,10 +65,7 @@ class OnnxEmbedder:
         try:
             self.config = EncoderConfig.read(directory)
             tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
-            narrow = threads or default_threads()
-            self._session = _session(directory, narrow)
-            wide = cores() if threads is None else narrow
-            self._wide = _session(directory, wide) if wide > narrow else self._session
+            self._session = _session(directory, threads or default_threads())
         except Exception as exc:  # a damaged or foreign directory: one clear line
             raise FaqbotError(f"cannot load the ONNX encoder in {directory}: {exc}") from exc
         tokenizer.no_padding()
@@ -110,8 +91,7 @@ class OnnxEmbedder:
             mask[row, :n] = 1
             types[row, :n] = e.type_ids
         available = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        session = self._wide if len(texts) >= WIDE_BATCH else self._session
-        hidden = session.run(None, {name: available[name] for name in self.config.inputs})[0]
+        hidden = self._session.run(None, {name: available[name] for name in self.config.inputs})[0]
         if self.config.pooling == "cls":
             vectors = hidden[:, 0, :]
         else:

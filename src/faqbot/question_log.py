@@ -96,12 +96,12 @@ class QuestionLog(QueueWorker[tuple[str, tuple[object, ...]]]):
         return hashlib.sha256(self._salt + client.encode()).hexdigest()[:16]
 
     def start(self) -> None:
-        if not self.enabled or self._thread is not None:
+        if not self.enabled or self.running:
             return
         connection = connect(self.path)
         self.prune(connection)
         connection.close()
-        self._start_thread(self._write_loop, "question-log")
+        self._start_threads(self._write_loop, "question-log")
 
     def record_question(self, row: QuestionRow) -> None:
         if self.enabled:

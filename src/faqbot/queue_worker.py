@@ -1,4 +1,4 @@
-"""A daemon thread that serves a queue, stopped by putting None on it (the batcher, the question log)."""
+"""Daemon threads that serve a queue, stopped by putting None on it (the batcher, the question log)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,25 @@ Item = TypeVar("Item")
 class QueueWorker(Generic[Item]):
     def __init__(self) -> None:
         self._queue: queue.Queue[Item | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
-    def _start_thread(self, target: Callable[[], None], name: str) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=target, name=name, daemon=True)
-            self._thread.start()
+    @property
+    def running(self) -> bool:
+        return bool(self._threads)
+
+    def _start_threads(self, target: Callable[[], None], name: str, count: int = 1) -> None:
+        if not self._threads:
+            self._threads = [
+                threading.Thread(target=target, name=f"{name}-{n}" if count > 1 else name, daemon=True)
+                for n in range(count)
+            ]
+            for thread in self._threads:
+                thread.start()
 
     def stop(self) -> None:
-        """Let the thread finish what is queued before the None, then join it."""
-        if self._thread is not None:
+        """Let the threads finish what is queued before the Nones (one each), then join them."""
+        for _ in self._threads:
             self._queue.put(None)
-            self._thread.join(timeout=10)
-            self._thread = None
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads = []

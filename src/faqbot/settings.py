@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         None,
         ge=1,
         le=256,
-        description="Threads for encoding questions (default: all cores but one, left to the event loop).",
+        description="Threads per question encode (default 1); the server runs cores / this encoders side by side.",
     )
     index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         "auto", description="FAISS index: exact flat while small, approximate beyond (auto), or forced."
