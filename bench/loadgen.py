@@ -22,11 +22,13 @@ QUESTIONS = [line for line in (Path(__file__).parent / "questions.txt").read_tex
 
 def vary_case(question: str, number: int) -> str:
     """`question` with letter i upper-case when bit i of `number` is set, lower-case otherwise."""
-    letters = iter(range(len(question)))
-    return "".join(
-        (c.upper() if number >> next(letters) & 1 else c.lower()) if c.isascii() and c.isalpha() else c
-        for c in question
-    )
+    out, bit = [], 0
+    for c in question:
+        if c.isascii() and c.isalpha():
+            c = c.upper() if number >> bit & 1 else c.lower()
+            bit += 1
+        out.append(c)
+    return "".join(out)
 
 
 async def main(url: str, concurrency: int, seconds: float, first: int | None) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from loadgen import QUESTIONS as QUESTION_LINES  # the same list wrk_ask.lua reads
 from loadgen import vary_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,6 @@ RESULTS = ROOT / "bench" / "results"
 CONCURRENCY = (1, 4, 16, 64)
 PY = sys.executable
 QUESTIONS = ROOT / "bench" / "questions.txt"
-QUESTION_LINES = [line for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
 
 
 def free_port() -> int:
