@@ -4,8 +4,9 @@
       current -> builds/<version>-<time>      (a symlink, replaced with one rename)
       builds/<version>-<time>/
         manifest.json        model, dimension, counts, corpus hash, format version, build time
-        vectors.faiss        FAISS inner-product index over unit vectors (one row per key; flat,
-                             HNSW or IVF by size: faqbot.vector_index)
+        vectors.faiss        FAISS inner-product index, one row per key (a unit vector, or a
+                             weighted mean of some: Doc.keys; flat, HNSW or IVF by size:
+                             faqbot.vector_index)
         key_docs.npy         for each vector row, the document it belongs to
         sentences.npy        unit vectors of passage sentences, for trimming answers
         records.json         documents, key fields, sentence offsets, articles

@@ -1,7 +1,7 @@
 """What the index knows about each retrievable document: FAQ entries and passages.
 
-A document can have several embedded keys (an FAQ entry's question, its alternates and its
-answer), which is how an entry is matched on every phrasing of its question.
+A document can have several embedded keys (each phrasing of an FAQ entry's question, a
+passage's window and its sentences), which is how an entry is matched on every phrasing.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Finding the documents closest to a question: dense (FAISS), lexical (BM25), and fused.
 
-Dense scores are cosine similarities, taken per document as the best of its keys (each phrasing of
-an FAQ entry's question, see Doc.keys). Lexical scores are BM25 as a share of the best the
-question could score, in [0, 1] (see faqbot.lexical). The fused score adds a share of the lexical score to the dense
-one: dense similarity ranks paraphrases well, and the lexical part rescues rare exact words
-(names, typo-free keywords) that a small embedding model blurs.
+Dense scores are cosine similarities (for an FAQ key, the mean of two: see Doc.keys), taken per
+document as the best of its keys. Lexical scores are BM25 as a share of the best the question
+could score, in [0, 1] (see faqbot.lexical). The fused score adds a share of the lexical score
+to the dense one: dense similarity ranks paraphrases well, and the lexical part rescues rare
+exact words (names, typo-free keywords) that a small embedding model blurs.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def choose_kind(count: int, setting: str = "auto") -> str:
 
 
 def build_vector_index(vectors: np.ndarray, dimension: int, kind: str) -> faiss.Index:
-    """An inner-product index holding `vectors` (unit length, so scores are cosines)."""
+    """An inner-product index holding `vectors` (unit vectors or means of them, see Doc.keys)."""
     index: faiss.Index
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
