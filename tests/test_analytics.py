@@ -50,10 +50,9 @@ def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def test_questions_and_feedback_are_logged_and_linked(client: TestClient, settings: Settings) -> None:
-    answers = [
-        client.post("/api/ask", json={"question": q}).json()
-        for q in ("What is  green AI?", "Who can contribute?", "zzz qqq")
-    ]
+    # Rows are written as one JSON array a batch: quotes, backslashes and emoji must come back as sent.
+    questions = ["What is  green AI?", "Who can contribute?", "zzz qqq", "Qu'est-ce que l'IA \"verte\" ? 🌱\\"]
+    answers = [client.post("/api/ask", json={"question": q}).json() for q in questions]
     client.post("/api/feedback", json={"answer_id": answers[0]["answer_id"], "helpful": False, "comment": "vague"})
     client.app.state.question_log.flush()  # type: ignore[attr-defined]
     db = settings.state_dir / DB_NAME
@@ -62,7 +61,7 @@ def test_questions_and_feedback_are_logged_and_linked(client: TestClient, settin
         "SELECT question, normalized, answered, kind, confidence, top_source, answer_id, latency_ms,"
         " index_version, client FROM questions ORDER BY id",
     )
-    assert [r[0] for r in logged] == ["What is  green AI?", "Who can contribute?", "zzz qqq"]
+    assert [r[0] for r in logged] == questions
     assert logged[0][1] == "What is green AI?"
     for row, answer in zip(logged, answers, strict=True):
         assert row[2] == int(answer["answered"]) and row[3] == answer["kind"] and row[4] == answer["confidence"]

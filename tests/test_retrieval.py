@@ -1,4 +1,4 @@
-"""The scores retrieval fuses: BM25 relevance on a fixed scale, and FAQ keys as means of embeddings."""
+"""The scores retrieval fuses (BM25 relevance on a fixed scale, FAQ keys as means of embeddings) and their ranking."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from faqbot.build import build_index
 from faqbot.embedding import Embedder
 from faqbot.index_store import load_index
-from faqbot.lexical import LexicalIndex
+from faqbot.lexical import LexicalIndex, tokenize
 from faqbot.records import FAQ_ANSWER_WORDS, Doc, Key
+from faqbot.retrieval import Scores
 from faqbot.settings import Settings
 
 TEXTS = [
@@ -83,3 +84,24 @@ def test_a_change_of_key_weights_alone_is_a_new_index_version(
     again = build_index(fake_settings, embedder_factory=fake_factory)
     assert not again.up_to_date and again.version != first.version
     assert again.embedded == 0  # the same texts, from the cache
+
+
+def test_the_best_few_are_the_head_of_the_full_ranking_ties_in_document_order() -> None:
+    rng = np.random.default_rng(7)
+    fused = rng.choice([0.1, 0.5, 0.5, 0.5, 0.9], size=200).astype(np.float32)  # many ties, at every cut
+    scores = Scores(dense=fused, lexical=np.zeros_like(fused), fused=fused)
+    everything = [hit.doc for hit in scores.top()]
+    assert everything == sorted(range(200), key=lambda i: (-fused[i], i))
+    for limit in (1, 3, 37, 199, 200, 500):
+        assert [hit.doc for hit in scores.top(limit)] == everything[:limit]
+    among = np.arange(0, 200, 3)
+    assert [hit.doc for hit in scores.top(5, among=among)] == [i for i in everything if i % 3 == 0][:5]
+
+
+def test_bm25_scores_read_from_the_matrix_equal_bm25s_own() -> None:
+    index = LexicalIndex.build(TEXTS)
+    retriever = index._retriever  # the library the scores are read past, as the reference
+    for query in ("gmail mail sender", "dropbox dropbox space", "gmail zeppelin", "old files use mail"):
+        words = [w for w in tokenize(query) if w in retriever.vocab_dict]
+        assert words and np.allclose(index.scores(query), retriever.get_scores(words), atol=1e-6)
+    assert not index.scores("zeppelin airship").any()

@@ -21,7 +21,7 @@ import numpy as np
 from faqbot.embedding import Embedder
 from faqbot.index_store import LoadedIndex
 from faqbot.records import Doc
-from faqbot.retrieval import Hit, Strategy, rank
+from faqbot.retrieval import Hit, Scores, Strategy, rank, score
 from faqbot.spelling import Speller
 from faqbot.text import normalize_question
 
@@ -82,6 +82,7 @@ class Answerer:
         self.threshold = threshold
         # Built once per index, at load: the hot path only looks words up.
         self.speller = Speller(doc.lexical_text() for doc in index.docs)
+        self._faq_docs = np.array([i for i, doc in enumerate(index.docs) if doc.kind == "faq"], dtype=np.int64)
         self._cache: OrderedDict[tuple[str, int], Answer] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.cache_hits = 0
@@ -139,13 +140,14 @@ class Answerer:
         return fresh
 
     def _compose(self, question: str, matched: str, vector: np.ndarray, top_k: int) -> Answer:
-        hits = rank(self.index, matched, vector)
+        scores = score(self.index, matched, vector)
+        hits = scores.top(max(top_k, 2))  # the confidence looks at the first two
         confidence = round(confidence_of(hits), 4)
         sources = [self._source(hit) for hit in hits[:top_k]]
         answer_id = uuid.uuid4().hex
         version = self.index.version
         if not hits or confidence < self.threshold:
-            suggestions = self._suggestions(hits)
+            suggestions = self._suggestions(scores)
             return Answer(
                 False, DECLINE_MESSAGE, confidence, "none", answer_id, sources, suggestions, version, question
             )
@@ -159,9 +161,9 @@ class Answerer:
         doc: Doc = self.index.docs[hit.doc]
         return Source(doc.id, doc.kind, doc.title, doc.section, doc.url, doc.text, round(hit.score, 4))
 
-    def _suggestions(self, hits: list[Hit]) -> list[str]:
-        faq = [self.index.docs[h.doc].question for h in hits if self.index.docs[h.doc].kind == "faq"]
-        return faq[:MAX_SUGGESTIONS]
+    def _suggestions(self, scores: Scores) -> list[str]:
+        """The FAQ questions closest to a declined question."""
+        return [self.index.docs[hit.doc].question for hit in scores.top(MAX_SUGGESTIONS, among=self._faq_docs)]
 
     def _trim(self, doc_index: int, vector: np.ndarray) -> str:
         """The passage's sentences closest to the question, in reading order."""

@@ -50,15 +50,42 @@ def lexical_scores(index: LoadedIndex, question: str) -> np.ndarray:
     return index.lexical.relevance(question)
 
 
-def rank(
+@dataclass(frozen=True)
+class Scores:
+    """Every document's scores for one question; `top` turns the best of them into hits."""
+
+    dense: np.ndarray
+    lexical: np.ndarray
+    fused: np.ndarray  # what the ranking uses
+
+    def top(self, limit: int | None = None, *, among: np.ndarray | None = None) -> list[Hit]:
+        """The `limit` best documents (all when None), best first, optionally only those `among`.
+
+        Equal scores come out in document order, so a ranking never depends on the sort. Only the
+        best few are sorted and made into hits: a large corpus has a million documents, an answer
+        needs three.
+        """
+        candidates = np.arange(len(self.fused)) if among is None else among
+        keys = -self.fused[candidates]
+        if limit is not None and limit < len(candidates):
+            cut = np.partition(keys, limit - 1)[limit - 1]
+            better = np.flatnonzero(keys < cut)
+            tied = np.flatnonzero(keys == cut)[: limit - len(better)]
+            chosen = np.concatenate([better, tied])
+            candidates, keys = candidates[chosen], keys[chosen]
+        order = candidates[np.lexsort((candidates, keys))]
+        return [Hit(int(i), float(self.fused[i]), float(self.dense[i]), float(self.lexical[i])) for i in order]
+
+
+def score(
     index: LoadedIndex,
     question: str,
     query_vector: np.ndarray,
     *,
     strategy: Strategy = "hybrid",
     lexical_weight: float = LEXICAL_WEIGHT,
-) -> list[Hit]:
-    """All documents, best first, under the given strategy."""
+) -> Scores:
+    """Every document's dense, lexical and fused score under the given strategy."""
     dense = dense_scores(index, query_vector)
     lexical = lexical_scores(index, question)
     if strategy == "dense":
@@ -67,6 +94,17 @@ def rank(
         fused = lexical
     else:
         fused = dense + lexical_weight * lexical
-    # Stable sort on (-score, position) so equal scores always come out in the same order.
-    order = np.lexsort((np.arange(len(fused)), -fused))
-    return [Hit(int(i), float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
+    return Scores(dense, lexical, fused)
+
+
+def rank(
+    index: LoadedIndex,
+    question: str,
+    query_vector: np.ndarray,
+    *,
+    strategy: Strategy = "hybrid",
+    lexical_weight: float = LEXICAL_WEIGHT,
+    limit: int | None = None,
+) -> list[Hit]:
+    """The `limit` best documents (all when None), best first, under the given strategy."""
+    return score(index, question, query_vector, strategy=strategy, lexical_weight=lexical_weight).top(limit)
