@@ -101,3 +101,17 @@ def test_cached_answers_equal_fresh_ones_with_their_own_ids(real_answerer: Answe
             first.kind,
         )
     assert len({first.answer_id, second.answer_id, fresh.answer_id}) == 3
+
+
+@pytest.mark.parametrize("question", ["What is this page about?", "summarise this article"])
+def test_a_question_about_the_page_is_answered_from_the_article_lead(real_answerer: Answerer, question: str) -> None:
+    # The launch site has one article, so "this page" is it wherever the widget is.
+    for page in (None, "/articles/future-of-open-source-ai-models", "/faq"):
+        answer = real_answerer.answer(question, page=page)
+        assert answer.answered and answer.kind == "passage", (page, answer.confidence)
+        assert answer.sources[0].url == "/articles/future-of-open-source-ai-models#introduction"
+
+
+def test_other_questions_about_the_page_are_not_answered_from_its_title(real_answerer: Answerer) -> None:
+    answer = real_answerer.answer("Who wrote this article?")
+    assert not answer.answered, answer.confidence

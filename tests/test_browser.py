@@ -112,6 +112,18 @@ def test_asking_on_the_article_page_answers_with_a_section_link(base_url: str, w
     assert watch.errors == []
 
 
+def test_the_widget_says_which_page_a_question_about_this_page_is_asked_on(base_url: str, watch: PageWatch) -> None:
+    page = watch.page
+    page.goto(base_url + ARTICLE + "?utm_source=newsletter#looking-ahead")
+    open_widget(page)
+    with page.expect_request("**/api/ask") as asked:
+        answer = ask(page, "What is this page about?")
+    assert asked.value.post_data_json["page"] == ARTICLE  # the path only: no query string leaves the page
+    assert "couldn't find" not in answer.inner_text()
+    assert answer.get_by_role("link").first.get_attribute("href") == base_url + ARTICLE + "#introduction"
+    assert watch.errors == []
+
+
 def test_an_off_topic_question_is_declined_with_suggestions_that_ask(base_url: str, watch: PageWatch) -> None:
     page = watch.page
     page.goto(base_url + "/faq")

@@ -41,6 +41,14 @@ def test_a_decline_has_the_same_shape(client: TestClient) -> None:
     assert len(body["sources"]) == 5 and body["suggestions"]
 
 
+@pytest.mark.model
+def test_the_page_asked_from_says_what_this_page_is(client: TestClient) -> None:
+    question = {"question": "What is this page about?", "page": "/articles/future-of-open-source-ai-models"}
+    body = client.post("/api/ask", json=question).json()
+    assert body["answered"] is True and body["sources"][0]["url"].endswith("#introduction")
+    assert client.post("/api/ask", json={**question, "page": None}).json()["answered"] is True  # optional
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "message"),
     [
@@ -52,6 +60,12 @@ def test_a_decline_has_the_same_shape(client: TestClient) -> None:
         ('{"question": "x", "top_k": 11}', "application/json", "top_k: Input should be less than or equal to 10"),
         ('{"question": "x", "top_k": "3"}', "application/json", "top_k: Input should be a valid integer"),
         ('{"question": "x", "extra": 1}', "application/json", "extra: Extra inputs are not permitted"),
+        ('{"question": "x", "page": 7}', "application/json", "page: Input should be a valid string"),
+        (
+            '{"question": "x", "page": "/' + "a" * 2048 + '"}',
+            "application/json",
+            "page: String should have at most 2048",
+        ),
         ("{}", "application/json", "question: Field required"),
         ('{"question": "x",', "application/json", "the body is not valid JSON"),
         ("[1, 2]", "application/json", "the body must be a JSON object"),

@@ -18,8 +18,10 @@ from typing import Literal
 
 import numpy as np
 
+from faqbot.articles import Article
 from faqbot.embedding import Embedder
 from faqbot.index_store import LoadedIndex
+from faqbot.page_reference import PageReferences
 from faqbot.records import Doc
 from faqbot.retrieval import Hit, Scores, Strategy, rank, score
 from faqbot.spelling import Speller
@@ -83,45 +85,61 @@ class Answerer:
         # Built once per index, at load: the hot path only looks words up.
         self.speller = Speller(doc.lexical_text() for doc in index.docs)
         self._faq_docs = np.array([i for i, doc in enumerate(index.docs) if doc.kind == "faq"], dtype=np.int64)
-        self._cache: OrderedDict[tuple[str, int], Answer] = OrderedDict()
+        self.pages = PageReferences(index.articles)
+        self._cache: OrderedDict[tuple[str, int, str], Answer] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.cache_hits = 0
 
-    def prepare(self, question: str) -> str:
-        """The form a question is matched in: normalised, with misspelt words corrected."""
-        return self.speller.correct(normalize_question(question))
+    def prepare(self, question: str, about: Article | None = None) -> str:
+        """The form a question is matched in: normalised, "this page" named as the article `about`
+        (see faqbot.page_reference), misspelt words corrected."""
+        text = normalize_question(question)
+        if about is not None:
+            text = self.pages.rewrite(text, about)
+        return self.speller.correct(text)
 
     def encode(self, question: str) -> np.ndarray:
         vector: np.ndarray = self.embedder.encode([question])[0]
         return vector
 
-    def rank(self, question: str, *, strategy: Strategy = "hybrid") -> list[Hit]:
-        question = self.prepare(question)
-        return rank(self.index, question, self.encode(question), strategy=strategy)
-
-    def answer(self, question: str, *, top_k: int = 3) -> Answer:
-        """Answer one question (encoding it here; the server batches encodes instead)."""
+    def rank(self, question: str, *, strategy: Strategy = "hybrid", page: str | None = None) -> list[Hit]:
         question = normalize_question(question)
-        cached = self.cached(question, top_k)
+        matched = self.prepare(question, self.pages.article_for(question, page))
+        return rank(self.index, matched, self.encode(matched), strategy=strategy)
+
+    def answer(self, question: str, *, top_k: int = 3, page: str | None = None) -> Answer:
+        """Answer one question (encoding it here; the server batches encodes instead).
+
+        `page` is the path of the page the reader asks from: it says which article "this page" is.
+        """
+        question = normalize_question(question)
+        about = self.pages.article_for(question, page)
+        cached = self.cached(question, top_k, about)
         if cached is not None:
             return cached
-        matched = self.prepare(question)
-        return self.answer_from_vector(question, matched, self.encode(matched), top_k=top_k)
+        matched = self.prepare(question, about)
+        return self.answer_from_vector(question, matched, self.encode(matched), top_k=top_k, about=about)
 
     async def answer_batched(
-        self, question: str, *, top_k: int, encode: Callable[[str], Awaitable[np.ndarray]]
+        self,
+        question: str,
+        *,
+        top_k: int,
+        encode: Callable[[str], Awaitable[np.ndarray]],
+        page: str | None = None,
     ) -> Answer:
         """`answer`, with the encode handed to `encode` (the server's batcher) and awaited."""
         question = normalize_question(question)
-        cached = self.cached(question, top_k)
+        about = self.pages.article_for(question, page)
+        cached = self.cached(question, top_k, about)
         if cached is not None:
             return cached
-        matched = self.prepare(question)
-        return self.answer_from_vector(question, matched, await encode(matched), top_k=top_k)
+        matched = self.prepare(question, about)
+        return self.answer_from_vector(question, matched, await encode(matched), top_k=top_k, about=about)
 
-    def cached(self, question: str, top_k: int) -> Answer | None:
+    def cached(self, question: str, top_k: int, about: Article | None = None) -> Answer | None:
         """The answer already given to this normalised question on this index, with a new id."""
-        key = (question, top_k)
+        key = (question, top_k, about.slug if about else "")
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is None:
@@ -130,11 +148,13 @@ class Answerer:
             self.cache_hits += 1
         return replace(cached, answer_id=uuid.uuid4().hex, from_cache=True)  # same answer, its own id
 
-    def answer_from_vector(self, question: str, matched: str, vector: np.ndarray, *, top_k: int) -> Answer:
+    def answer_from_vector(
+        self, question: str, matched: str, vector: np.ndarray, *, top_k: int, about: Article | None = None
+    ) -> Answer:
         """Compose (and cache) the answer to `question`, matched as `matched` with `vector`."""
         fresh = self._compose(question, matched, vector, top_k)
         with self._cache_lock:
-            self._cache[(question, top_k)] = fresh
+            self._cache[(question, top_k, about.slug if about else "")] = fresh
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return fresh

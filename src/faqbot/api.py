@@ -95,7 +95,7 @@ async def answer_request(
     """The JSON answer to one request, counted and logged: shared by the route and the fast path."""
     started = time.perf_counter()
     # The encode is the slow part: the batcher joins concurrent questions in one model call.
-    answer = await answerer.answer_batched(body.question, top_k=body.top_k, encode=batcher.encode)
+    answer = await answerer.answer_batched(body.question, top_k=body.top_k, encode=batcher.encode, page=body.page)
     elapsed = time.perf_counter() - started
     metrics.answer_latency.observe(elapsed)
     metrics.answers.labels(outcome="answered" if answer.answered else "declined").inc()

@@ -76,6 +76,9 @@ def build(
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     top_k: Annotated[int, typer.Option(min=1, max=10, help="Sources to show.")] = 3,
+    page: Annotated[
+        str | None, typer.Option(help="The page asked from (a path): which article 'this page' means.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API response as JSON.")] = False,
     index_dir: IndexOpt = None,
 ) -> None:
@@ -85,13 +88,13 @@ def ask(
 
     settings = _settings(index_dir=index_dir)
     try:
-        request = AskRequest(question=question, top_k=top_k)
+        request = AskRequest(question=question, top_k=top_k, page=page)
     except ValidationError as exc:
         _fail(str(exc.errors()[0]["msg"]).removeprefix("Value error, "), 2)
     engine = load_engine(settings)
     if engine.answerer is None:
         _fail(engine.reason or "no index")
-    answer = engine.answerer.answer(request.question, top_k=request.top_k)
+    answer = engine.answerer.answer(request.question, top_k=request.top_k, page=request.page)
     if as_json:
         typer.echo(AskResponse.model_validate(answer).model_dump_json(indent=2))
         return

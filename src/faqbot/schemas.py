@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from faqbot.text import normalize_question
 
 MAX_QUESTION_CHARS = 1000
+MAX_PAGE_CHARS = 2048
 
 
 class AskRequest(BaseModel):
@@ -22,6 +23,12 @@ class AskRequest(BaseModel):
         json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": r"[^\s\x00-\x1f\x7f-\x9f]"},
     )
     top_k: StrictInt = Field(3, ge=1, le=10, description="How many sources to return (1 to 10).")
+    page: StrictStr | None = Field(
+        default=None,
+        max_length=MAX_PAGE_CHARS,
+        description="The path (or URL) of the page the reader asks from; the widget sends it. It says which "
+        "article a question about 'this page' or 'this article' means.",
+    )
 
     @field_validator("top_k", mode="before")
     @classmethod

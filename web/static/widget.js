@@ -306,7 +306,8 @@
       try {
         const response = await fetch(`${apiBase}/api/ask`, {
           method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
-          body: JSON.stringify({ question, top_k: 3 }), signal: controller.signal,
+          // The page's path (never its query string) tells the API which article "this page" means.
+          body: JSON.stringify({ question, top_k: 3, page: location.pathname.slice(0, 2048) }), signal: controller.signal,
         });
         const body = await response.json().catch(() => null);
         if (response.ok && body) {
