@@ -2,8 +2,9 @@
 
 Writes happen off the request path: requests put rows on a queue, and one writer thread takes
 all that has queued every `FLUSH_SECONDS` and commits it in one transaction, so answering never
-waits for the disk and a hard kill loses at most the last fraction of a second. WAL mode lets readers (the report) run
-while the writer writes. The client is stored only as a salted hash, never as an address.
+waits for the disk and a hard kill loses at most the last fraction of a second. WAL mode lets
+readers (the report) run while the writer writes. The client is stored only as a salted hash,
+never as an address.
 """
 
 from __future__ import annotations
