@@ -65,15 +65,16 @@ class Scores:
         best few are sorted and made into hits: a large corpus has a million documents, an answer
         needs three.
         """
-        candidates = np.arange(len(self.fused)) if among is None else among
-        keys = -self.fused[candidates]
-        if limit is not None and limit < len(candidates):
+        keys = -(self.fused if among is None else self.fused[among])
+        if limit is not None and limit < len(keys):
             cut = np.partition(keys, limit - 1)[limit - 1]
             better = np.flatnonzero(keys < cut)
             tied = np.flatnonzero(keys == cut)[: limit - len(better)]
             chosen = np.concatenate([better, tied])
-            candidates, keys = candidates[chosen], keys[chosen]
-        order = candidates[np.lexsort((candidates, keys))]
+        else:
+            chosen = np.arange(len(keys))
+        docs = chosen if among is None else among[chosen]
+        order = docs[np.lexsort((docs, keys[chosen]))]
         return [Hit(int(i), float(self.fused[i]), float(self.dense[i]), float(self.lexical[i])) for i in order]
 
 
