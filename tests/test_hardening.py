@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -60,6 +62,21 @@ def test_a_new_build_is_served_without_a_restart(client: TestClient, built: Sett
     assert report.version != before
     body = client.post("/api/ask", json={"question": "What is extra 1?"}).json()
     assert body["index_version"] == report.version and body["sources"][0]["section"] == "What is extra 1?"
+
+
+def test_the_loaded_index_is_kept_from_the_gc_and_a_replaced_one_is_freed(
+    client: TestClient, built: Settings, fake_factory: Factory
+) -> None:
+    assert gc.get_freeze_count() > 0  # loading froze what it loaded: full collections skip it
+    answerer = client.app.state.engine.answerer  # type: ignore[attr-defined]
+    # Frozen objects are never freed by the cyclic collector: what a reload replaces must go by
+    # reference counting, so nothing it holds may sit in a reference cycle.
+    old = [weakref.ref(o) for o in (answerer, answerer.speller, answerer.index, answerer.index.lexical)]
+    del answerer
+    add_entry(built, 3)
+    build_index(built, embedder_factory=fake_factory)
+    assert client.post("/admin/reload", headers={"Authorization": f"Bearer {TOKEN}"}).json()["reloaded"] is True
+    assert [ref() for ref in old] == [None, None, None, None]
 
 
 def test_admin_reload_needs_the_token(client: TestClient, built: Settings, fake_factory: Factory) -> None:

@@ -10,11 +10,11 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import lru_cache
 
 _WORD = re.compile(r"[^\W\d_]+")
 MIN_LENGTH = 5  # shorter words have too many close neighbours to correct safely
 SIMILARITY = 0.85  # difflib ratio: one slip in a word of 7+ letters passes, two in a short word do not
+CACHE_SIZE = 4096  # corrections remembered (difflib over the corpus's words is the slow part)
 
 
 class Speller:
@@ -25,12 +25,20 @@ class Speller:
         for word in sorted(w for w in words if len(w) >= MIN_LENGTH - 1):
             by_length[len(word)].append(word)
         self._by_length = dict(by_length)
-        self._closest = lru_cache(maxsize=4096)(self._closest_uncached)
+        # A plain dict, not functools.lru_cache on a bound method: that would hold the speller in a
+        # reference cycle, which only the cyclic collector frees (and the server freezes it out of
+        # that collector's sight while an index is loaded: faqbot.engine.settle_memory).
+        self._corrections: dict[str, str | None] = {}
 
-    def _closest_uncached(self, word: str) -> str | None:
+    def _closest(self, word: str) -> str | None:
+        if word in self._corrections:
+            return self._corrections[word]
         candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
         match = difflib.get_close_matches(word, candidates, n=1, cutoff=SIMILARITY)
-        return match[0] if match else None
+        if len(self._corrections) >= CACHE_SIZE:
+            self._corrections.clear()  # bounded: the words of a day's questions, not every typo ever seen
+        self._corrections[word] = match[0] if match else None
+        return self._corrections[word]
 
     def correct(self, text: str) -> str:
         def fix(found: re.Match[str]) -> str:
