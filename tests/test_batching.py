@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from faqbot.answering import Answerer
-from faqbot.batching import EncodeBatcher
+from faqbot.batching import ENCODER_NICE, EncodeBatcher
+from faqbot.embedding import Embedder
 from faqbot.text import normalize_question
 
 pytestmark = pytest.mark.model
@@ -78,3 +81,19 @@ def test_there_is_an_encoder_worker_per_core_by_default(monkeypatch: pytest.Monk
     monkeypatch.setattr(batching.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     assert batching.default_workers(None) == 4 and batching.default_workers(2) == 2
     assert batching.default_workers(8) == 1
+
+
+def nice_of(thread_id: int | None) -> int:
+    """A thread's nice value, from /proc (field 19 of its stat line)."""
+    stat = Path(f"/proc/self/task/{thread_id}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+def test_encoders_run_below_the_event_loops_priority(fake_embedder: Embedder) -> None:
+    batcher = EncodeBatcher(lambda: fake_embedder, workers=2)
+    try:
+        asyncio.run(batcher.encode("a question"))  # the workers have started and set their priority
+        workers = [nice_of(thread.native_id) for thread in batcher._threads]
+    finally:
+        batcher.stop()
+    assert workers == [nice_of(threading.get_native_id()) + ENCODER_NICE] * 2

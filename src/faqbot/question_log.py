@@ -24,6 +24,7 @@ from faqbot.queue_worker import QueueWorker
 
 log = logging.getLogger("faqbot.question_log")
 FLUSH_SECONDS = 0.2
+WRITER_NICE = 10  # the log can wait: answering comes first (see faqbot.queue_worker.lower_priority)
 DB_NAME = "faqbot.sqlite3"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS questions (
@@ -124,7 +125,7 @@ class QuestionLog(QueueWorker[tuple[str, tuple[object, ...]]]):
         connection = connect(self.path)
         self.prune(connection)
         connection.close()
-        self._start_threads(self._write_loop, "question-log")
+        self._start_threads(self._write_loop, "question-log", nice=WRITER_NICE)
 
     def record_question(self, row: QuestionRow) -> None:
         if self.enabled:
