@@ -105,7 +105,6 @@ def rank(
     *,
     strategy: Strategy = "hybrid",
     lexical_weight: float = LEXICAL_WEIGHT,
-    limit: int | None = None,
 ) -> list[Hit]:
-    """The `limit` best documents (all when None), best first, under the given strategy."""
-    return score(index, question, query_vector, strategy=strategy, lexical_weight=lexical_weight).top(limit)
+    """Every document, best first, under the given strategy (the evaluation's view of retrieval)."""
+    return score(index, question, query_vector, strategy=strategy, lexical_weight=lexical_weight).top()
