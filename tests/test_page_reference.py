@@ -45,6 +45,7 @@ def test_questions_asking_what_the_page_is_about_name_the_article(question: str)
         "what does this article say about bias",  # about what: the question names its own subject
         "what is green AI about",  # no reference to the page
         "is this site free to use",
+        "what is the site's privacy policy about",  # the subject is the policy, not the page
     ],
 )
 def test_other_questions_are_left_as_they_are(question: str) -> None:

@@ -65,6 +65,11 @@ class Answer:
     from_cache: bool = field(default=False, repr=False)  # for the cache-hit metric, not the API
 
 
+def _cache_key(question: str, top_k: int, about: Article | None) -> tuple[str, int, str]:
+    """A normalised question, how many sources, and which article "this page" meant (if it said so)."""
+    return question, top_k, about.slug if about else ""
+
+
 def confidence_of(hits: list[Hit]) -> float:
     """How sure the bot is of its first hit, in [0, 1] (see the module docstring)."""
     if not hits:
@@ -139,7 +144,7 @@ class Answerer:
 
     def cached(self, question: str, top_k: int, about: Article | None = None) -> Answer | None:
         """The answer already given to this normalised question on this index, with a new id."""
-        key = (question, top_k, about.slug if about else "")
+        key = _cache_key(question, top_k, about)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is None:
@@ -154,7 +159,7 @@ class Answerer:
         """Compose (and cache) the answer to `question`, matched as `matched` with `vector`."""
         fresh = self._compose(question, matched, vector, top_k)
         with self._cache_lock:
-            self._cache[(question, top_k, about.slug if about else "")] = fresh
+            self._cache[_cache_key(question, top_k, about)] = fresh
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return fresh

@@ -21,7 +21,10 @@ from urllib.parse import urlsplit
 
 from faqbot.articles import Article
 
-_REFERENCE = re.compile(r"\b(?:this|the|current)\s+(?:page|article|post|text|piece|site|website)\b", re.IGNORECASE)
+# "this page", not "this page's author": a possessive names some other subject of the question.
+_REFERENCE = re.compile(
+    r"\b(?:this|the|current)\s+(?:page|article|post|text|piece|site|website)\b(?!['’]s)", re.IGNORECASE
+)
 # Asking for the subject: the question ends on "about" or "cover(s)", or asks for a summary.
 _SUBJECT = re.compile(
     r"\b(?:about|covers?)\W*$|\b(?:summar\w*|overview|gist|tl\W?dr|main (?:points?|ideas?)|topics?|subject)\b",
