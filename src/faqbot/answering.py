@@ -23,7 +23,7 @@ from faqbot.embedding import Embedder
 from faqbot.index_store import LoadedIndex
 from faqbot.page_reference import PageReferences
 from faqbot.records import Doc
-from faqbot.retrieval import Hit, Scores, Strategy, rank, score
+from faqbot.retrieval import Hit, Scores, Strategy, score
 from faqbot.spelling import Speller
 from faqbot.text import normalize_question
 
@@ -110,16 +110,14 @@ class Answerer:
     def rank(self, question: str, *, strategy: Strategy = "hybrid", page: str | None = None) -> list[Hit]:
         question = normalize_question(question)
         matched = self.prepare(question, self.pages.article_for(question, page))
-        return rank(self.index, matched, self.encode(matched), strategy=strategy)
+        return score(self.index, matched, self.encode(matched), strategy=strategy).top()
 
     def answer(self, question: str, *, top_k: int = 3, page: str | None = None) -> Answer:
         """Answer one question (encoding it here; the server batches encodes instead).
 
         `page` is the path of the page the reader asks from: it says which article "this page" is.
         """
-        question = normalize_question(question)
-        about = self.pages.article_for(question, page)
-        cached = self.cached(question, top_k, about)
+        question, about, cached = self._look_up(question, top_k, page)
         if cached is not None:
             return cached
         matched = self.prepare(question, about)
@@ -134,13 +132,17 @@ class Answerer:
         page: str | None = None,
     ) -> Answer:
         """`answer`, with the encode handed to `encode` (the server's batcher) and awaited."""
-        question = normalize_question(question)
-        about = self.pages.article_for(question, page)
-        cached = self.cached(question, top_k, about)
+        question, about, cached = self._look_up(question, top_k, page)
         if cached is not None:
             return cached
         matched = self.prepare(question, about)
         return self.answer_from_vector(question, matched, await encode(matched), top_k=top_k, about=about)
+
+    def _look_up(self, question: str, top_k: int, page: str | None) -> tuple[str, Article | None, Answer | None]:
+        """The normalised question, the article "this page" in it means, and a cached answer if any."""
+        question = normalize_question(question)
+        about = self.pages.article_for(question, page)
+        return question, about, self.cached(question, top_k, about)
 
     def cached(self, question: str, top_k: int, about: Article | None = None) -> Answer | None:
         """The answer already given to this normalised question on this index, with a new id."""

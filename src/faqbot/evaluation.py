@@ -21,7 +21,7 @@ import yaml
 from faqbot.answering import Answerer, confidence_of
 from faqbot.errors import DataError
 from faqbot.records import Doc
-from faqbot.retrieval import rank
+from faqbot.retrieval import score
 
 Kind = Literal["in", "far", "near"]
 STRATEGIES = ("bm25", "dense", "hybrid", "answerer")
@@ -109,7 +109,7 @@ def run(
         text = question.q
         vector = answerer.encode(text)
         ranked = {
-            strategy: _labels(answerer, (h.doc for h in rank(answerer.index, text, vector, strategy=strategy)))
+            strategy: _labels(answerer, (h.doc for h in score(answerer.index, text, vector, strategy=strategy).top()))
             for strategy in ("bm25", "dense", "hybrid")
         }
         hits = answerer.rank(text)

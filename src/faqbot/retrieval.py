@@ -96,15 +96,3 @@ def score(
     else:
         fused = dense + lexical_weight * lexical
     return Scores(dense, lexical, fused)
-
-
-def rank(
-    index: LoadedIndex,
-    question: str,
-    query_vector: np.ndarray,
-    *,
-    strategy: Strategy = "hybrid",
-    lexical_weight: float = LEXICAL_WEIGHT,
-) -> list[Hit]:
-    """Every document, best first, under the given strategy (the evaluation's view of retrieval)."""
-    return score(index, question, query_vector, strategy=strategy, lexical_weight=lexical_weight).top()
