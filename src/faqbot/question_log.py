@@ -53,22 +53,9 @@ CREATE INDEX IF NOT EXISTS feedback_answer ON feedback(answer_id);
 """
 
 
-QUESTION_COLUMNS = (
-    "time",
-    "question",
-    "normalized",
-    "answered",
-    "kind",
-    "confidence",
-    "top_source",
-    "answer_id",
-    "latency_ms",
-    "index_version",
-    "client",
-)
+# A batch of question rows, as one JSON array of arrays in the table's column order (after the id).
 INSERT_QUESTIONS = (
-    f"INSERT OR IGNORE INTO questions ({', '.join(QUESTION_COLUMNS)}) "
-    f"SELECT {', '.join(f'value ->> {i}' for i in range(len(QUESTION_COLUMNS)))} FROM json_each(?)"
+    f"INSERT OR IGNORE INTO questions SELECT NULL, {', '.join(f'value ->> {i}' for i in range(11))} FROM json_each(?)"
 )
 
 
