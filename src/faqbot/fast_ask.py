@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from faqbot.api import answer_request
+from faqbot.asgi_body import body_of, read_body, replay
 from faqbot.schemas import AskRequest
 
 PATH = "/api/ask"
@@ -31,26 +32,15 @@ class AskFastPath:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST" or not _is_json(scope):
             await self.app(scope, receive, send)
             return
-        messages: list[Message] = []
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            messages.append(message)
-            chunks.append(message.get("body", b""))
-            if message["type"] != "http.request" or not message.get("more_body"):
-                break
+        messages = await read_body(receive)  # BodySizeLimit, further out, has applied the size limit
         state = scope["app"].state
         answerer = state.engine.answerer
         try:
-            body = AskRequest.model_validate_json(b"".join(chunks)) if answerer is not None else None
+            body = AskRequest.model_validate_json(body_of(messages)) if answerer is not None else None
         except ValueError:  # ValidationError included: the route says what is wrong
             body = None
         if body is None:
-
-            async def replay() -> Message:
-                return messages.pop(0) if messages else await receive()
-
-            await self.app(scope, replay, send)
+            await self.app(scope, replay(messages, receive), send)
             return
         scope["route"] = ROUTE  # what RequestContext labels its metrics with
         client = scope.get("state", {}).get("client", "unknown")

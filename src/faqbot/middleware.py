@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from faqbot.asgi_body import read_body, replay
 from faqbot.fast_ask import AskFastPath
 from faqbot.rate_limit import ClientAddress, RateLimiter, parse_rate
 from faqbot.settings import Settings
@@ -44,22 +45,11 @@ class BodySizeLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._refuse(scope, receive, send)
             return
-        messages: list[Message] = []
-        size = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            if message["type"] != "http.request" or not message.get("more_body"):
-                break
-
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
+        messages = await read_body(receive, self.max_bytes)
+        if messages is None:
+            await self._refuse(scope, receive, send)
+            return
+        await self.app(scope, replay(messages, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = {"error": f"the request body is larger than {self.max_bytes} bytes", "details": []}
