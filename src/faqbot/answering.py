@@ -24,7 +24,7 @@ from faqbot.index_store import LoadedIndex
 from faqbot.page_reference import PageReferences
 from faqbot.records import Doc
 from faqbot.retrieval import Hit, Scores, Strategy, score
-from faqbot.spelling import Speller
+from faqbot.spelling import Speller, english_words
 from faqbot.text import normalize_question
 
 DECLINE_MESSAGE = (
@@ -88,7 +88,7 @@ class Answerer:
         self.embedder = embedder
         self.threshold = threshold
         # Built once per index, at load: the hot path only looks words up.
-        self.speller = Speller(doc.lexical_text() for doc in index.docs)
+        self.speller = Speller((doc.lexical_text() for doc in index.docs), dictionary=english_words())
         self._faq_docs = np.array([i for i, doc in enumerate(index.docs) if doc.kind == "faq"], dtype=np.int64)
         self.pages = PageReferences(index.articles)
         self._cache: OrderedDict[tuple[str, int, str], Answer] = OrderedDict()

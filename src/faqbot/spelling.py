@@ -1,7 +1,11 @@
 """Query spelling correction against the corpus's own words ("sustainablity" -> "sustainability").
 
-Only words the corpus does not contain are touched, and only towards a corpus word that is
-very close, so a correct off-topic word stays as it is (and is declined as before).
+Only misspelt words are touched: a word the corpus contains, or that an English dictionary knows,
+stays as it is. Knowing the corpus's words is not enough: a correct word the corpus happens not to
+use would be "corrected" into the closest one that it does, often into a different or opposite
+meaning ("uninstall" -> "install", "invisible" -> "visible", "expensive" -> "extensive"); on
+StackFAQ that rewrote 178 different correct words. A misspelt word is corrected only towards a
+corpus word that is very close, so a typo of an off-topic word stays as it is (and is declined).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
 _WORD = re.compile(r"[^\W\d_]+")
 MIN_LENGTH = 5  # shorter words have too many close neighbours to correct safely
@@ -17,10 +22,23 @@ SIMILARITY = 0.85  # difflib ratio: one slip in a word of 7+ letters passes, two
 CACHE_SIZE = 4096  # corrections remembered (difflib over the corpus's words is the slow part)
 
 
+@cache
+def english_words() -> frozenset[str]:
+    """The words of pyspellchecker's English dictionary (160k, with their inflections), in lower case.
+
+    Loaded once per process, when the first answerer is made (~0.3 s, ~15 MB), not at import.
+    """
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language="en", case_sensitive=False).word_frequency.keys())
+
+
 class Speller:
-    def __init__(self, texts: Iterable[str]):
+    def __init__(self, texts: Iterable[str], *, dictionary: frozenset[str] = frozenset()):
+        """`texts` are the corpus (what corrections aim at); `dictionary` the words never to correct."""
         words = {w.lower() for text in texts for w in _WORD.findall(text)}
         self._known = frozenset(words)
+        self._dictionary = dictionary
         by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(w for w in words if len(w) >= MIN_LENGTH - 1):
             by_length[len(word)].append(word)
@@ -44,7 +62,7 @@ class Speller:
         def fix(found: re.Match[str]) -> str:
             word = found.group(0)
             lower = word.lower()
-            if len(lower) < MIN_LENGTH or lower in self._known:
+            if len(lower) < MIN_LENGTH or lower in self._known or lower in self._dictionary:
                 return word
             return self._closest(lower) or word
 
