@@ -277,3 +277,16 @@ def test_the_widget_stays_small_and_never_uses_inner_html() -> None:
     source = (Path(REPO) / "web" / "static" / "widget.js").read_text()
     assert len(source.encode()) < 25_000
     assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "document.write" not in source
+
+
+def test_the_api_docs_render_offline_from_this_server(base_url: str, watch: PageWatch) -> None:
+    requested: list[str] = []
+    watch.page.on("request", lambda request: requested.append(request.url))
+    watch.page.goto(base_url + "/docs")
+    ask_operation = watch.page.locator("#operations-answers-ask_api_ask_post")
+    ask_operation.wait_for(timeout=20_000)
+    assert "POST" in ask_operation.inner_text() and "/api/ask" in ask_operation.inner_text()
+    assert watch.page.title() == "faqbot - Swagger UI"
+    assert [url for url in requested if not url.startswith(base_url)] == []
+    assert watch.errors == []
+    shot(watch.page, "api-docs.png")

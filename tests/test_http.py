@@ -1,5 +1,6 @@
 """The HTTP contract, through the real app."""
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -92,6 +93,18 @@ def test_faq_health_ready_and_docs(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     assert "/api/ask" in spec["paths"] and "AskResponse" in spec["components"]["schemas"]
+
+
+def test_the_api_docs_load_everything_from_this_server(client: TestClient) -> None:
+    """No CDN: an offline site's /docs must not come up blank."""
+    html = client.get("/docs").text
+    assert "/openapi.json" in html
+    assert not re.findall(r"(?:src|href)=[\"']?(?:https?:)?//", html), "the page loads something from elsewhere"
+    urls = re.findall(r"[\"'](/docs-assets/[^\"']+\.(?:js|css))[\"']", html)
+    assert len(urls) == 2  # Swagger UI's script and style sheet
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200 and len(response.content) > 10_000
 
 
 def test_without_an_index_ready_and_ask_say_why_with_503(

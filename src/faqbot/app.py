@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.templating import Jinja2Templates
+from fastapi_offline import FastAPIOffline
 
 from faqbot import __version__
 from faqbot.admin import router as admin_router
@@ -26,6 +27,10 @@ from faqbot.settings import Settings
 from faqbot.static_assets import StaticAssets
 
 log = logging.getLogger("faqbot.app")
+# Where /docs loads Swagger UI from: this server, since FastAPI's own page fetches it from a CDN,
+# which an offline site cannot reach (the page came up blank). No /redoc: ReDoc still fetches its
+# logo from its CDN.
+DOCS_ASSETS = "/docs-assets"
 
 
 async def watch_index(app: FastAPI, interval: float) -> None:
@@ -54,7 +59,9 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory | None =
         app.state.question_log.stop()
         app.state.batcher.stop()
 
-    app = FastAPI(
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
+        redoc_url=None,
         title="faqbot",
         version=__version__,
         summary="Answers readers' questions from the site's own articles and FAQ, offline.",
