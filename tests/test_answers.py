@@ -115,3 +115,15 @@ def test_a_question_about_the_page_is_answered_from_the_article_lead(real_answer
 def test_other_questions_about_the_page_are_not_answered_from_its_title(real_answerer: Answerer) -> None:
     answer = real_answerer.answer("Who wrote this article?")
     assert not answer.answered, answer.confidence
+
+
+def test_a_question_differing_only_in_case_is_answered_from_the_cache(real_answerer: Answerer) -> None:
+    real_answerer.answer("Which open source AI projects are popular? (case test)")
+    hits = real_answerer.cache_hits
+    shouted = "WHICH open source ai PROJECTS are popular? (Case Test)"
+    second = real_answerer.answer(shouted)
+    assert real_answerer.cache_hits == hits + 1 and second.from_cache
+    assert second.question == shouted  # logged as this reader asked it
+    matched = real_answerer.prepare(shouted)
+    fresh = real_answerer.answer_from_vector(shouted, matched, real_answerer.encode(matched), top_k=3)
+    assert (fresh.answer, fresh.sources, fresh.confidence) == (second.answer, second.sources, second.confidence)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from faqbot.answering import Answerer
 from faqbot.build import build_index
 from faqbot.embedding import Embedder
 from faqbot.index_store import load_index
@@ -15,6 +16,7 @@ from faqbot.lexical import LexicalIndex, tokenize
 from faqbot.records import FAQ_ANSWER_WORDS, Doc, Key
 from faqbot.retrieval import Scores
 from faqbot.settings import Settings
+from tests.fakes import HashingEmbedder
 
 TEXTS = [
     "Gmail filters sort incoming mail into labels",
@@ -105,3 +107,22 @@ def test_bm25_scores_read_from_the_matrix_equal_bm25s_own() -> None:
         words = [w for w in tokenize(query) if w in retriever.vocab_dict]
         assert words and np.allclose(index.scores(query), retriever.get_scores(words), atol=1e-6)
     assert not index.scores("zeppelin airship").any()
+
+
+class CaseSensitiveEmbedder(HashingEmbedder):
+    """A cased model: "Green" and "green" are different words to it."""
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return super().encode([t.replace("G", "Gg").replace("O", "Oo") for t in texts], progress=progress)
+
+
+def test_the_cache_ignores_case_only_for_a_model_that_does(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder], fake_embedder: HashingEmbedder
+) -> None:
+    build_index(fake_settings, embedder_factory=fake_factory)
+    index = load_index(fake_settings.index_dir, model=fake_settings.model)
+    for embedder, shared in ((fake_embedder, True), (CaseSensitiveEmbedder(), False)):
+        answerer = Answerer(index, embedder, threshold=0.0)
+        answerer.answer("What is Green AI about?")
+        answer = answerer.answer("what is green ai about?")
+        assert answer.from_cache is shared and answerer.cache_hits == int(shared)

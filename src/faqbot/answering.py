@@ -65,9 +65,10 @@ class Answer:
     from_cache: bool = field(default=False, repr=False)  # for the cache-hit metric, not the API
 
 
-def _cache_key(question: str, top_k: int, about: Article | None) -> tuple[str, int, str]:
-    """A normalised question, how many sources, and which article "this page" meant (if it said so)."""
-    return question, top_k, about.slug if about else ""
+def _ignores_case(embedder: Embedder) -> bool:
+    """Whether the model reads "Green AI" and "green ai" alike (all-MiniLM-L6-v2's tokenizer is uncased)."""
+    upper, lower = embedder.encode(["Is Open Source AI Green?"])[0], embedder.encode(["is open source ai green?"])[0]
+    return bool(np.array_equal(upper, lower))
 
 
 def confidence_of(hits: list[Hit]) -> float:
@@ -92,6 +93,9 @@ class Answerer:
         self._faq_docs = np.array([i for i, doc in enumerate(index.docs) if doc.kind == "faq"], dtype=np.int64)
         self.pages = PageReferences(index.articles)
         self._cache: OrderedDict[tuple[str, int, str], Answer] = OrderedDict()
+        # With an uncased model, questions that differ only in case share a cached answer: BM25,
+        # spelling and page references all match in lower case too, so nothing else would differ.
+        self._case_blind = _ignores_case(embedder)
         self._cache_lock = threading.Lock()
         self.cache_hits = 0
 
@@ -144,16 +148,21 @@ class Answerer:
         about = self.pages.article_for(question, page)
         return question, about, self.cached(question, top_k, about)
 
+    def _cache_key(self, question: str, top_k: int, about: Article | None) -> tuple[str, int, str]:
+        """The normalised question, how many sources, and which article "this page" meant."""
+        return question.lower() if self._case_blind else question, top_k, about.slug if about else ""
+
     def cached(self, question: str, top_k: int, about: Article | None = None) -> Answer | None:
-        """The answer already given to this normalised question on this index, with a new id."""
-        key = _cache_key(question, top_k, about)
+        """The answer already given to this normalised question on this index, with a new id (and
+        this asker's wording of the question)."""
+        key = self._cache_key(question, top_k, about)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is None:
                 return None
             self._cache.move_to_end(key)
             self.cache_hits += 1
-        return replace(cached, answer_id=uuid.uuid4().hex, from_cache=True)  # same answer, its own id
+        return replace(cached, answer_id=uuid.uuid4().hex, question=question, from_cache=True)
 
     def answer_from_vector(
         self, question: str, matched: str, vector: np.ndarray, *, top_k: int, about: Article | None = None
@@ -161,7 +170,7 @@ class Answerer:
         """Compose (and cache) the answer to `question`, matched as `matched` with `vector`."""
         fresh = self._compose(question, matched, vector, top_k)
         with self._cache_lock:
-            self._cache[_cache_key(question, top_k, about)] = fresh
+            self._cache[self._cache_key(question, top_k, about)] = fresh
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return fresh
