@@ -103,7 +103,10 @@ def test_cached_answers_equal_fresh_ones_with_their_own_ids(real_answerer: Answe
     assert len({first.answer_id, second.answer_id, fresh.answer_id}) == 3
 
 
-@pytest.mark.parametrize("question", ["What is this page about?", "summarise this article"])
+@pytest.mark.parametrize(
+    "question",
+    ["What is this page about?", "summarise this article", "what is this artcle about", "sumarize this webiste"],
+)
 def test_a_question_about_the_page_is_answered_from_the_article_lead(real_answerer: Answerer, question: str) -> None:
     # The launch site has one article, so "this page" is it wherever the widget is.
     for page in (None, "/articles/future-of-open-source-ai-models", "/faq"):

@@ -21,6 +21,7 @@ import numpy as np
 from faqbot.articles import Article
 from faqbot.embedding import Embedder
 from faqbot.index_store import LoadedIndex
+from faqbot.page_reference import WORDS as PAGE_WORDS
 from faqbot.page_reference import PageReferences
 from faqbot.records import Doc
 from faqbot.retrieval import Hit, Scores, Strategy, score
@@ -89,7 +90,8 @@ class Answerer:
         self.embedder = embedder
         self.threshold = threshold
         # Built once per index, at load: the hot path only looks words up.
-        self.speller = Speller((doc.lexical_text() for doc in index.docs), dictionary=english_words())
+        corpus = [doc.lexical_text() for doc in index.docs]
+        self.speller = Speller([*corpus, PAGE_WORDS], dictionary=english_words())
         self._faq_docs = np.array([i for i, doc in enumerate(index.docs) if doc.kind == "faq"], dtype=np.int64)
         self.pages = PageReferences(index.articles)
         self._cache: OrderedDict[tuple[str, int, str], Answer] = OrderedDict()
@@ -100,12 +102,14 @@ class Answerer:
         self.cache_hits = 0
 
     def prepare(self, question: str, about: Article | None = None) -> str:
-        """The form a question is matched in: normalised, "this page" named as the article `about`
-        (see faqbot.page_reference), misspelt words corrected."""
-        text = normalize_question(question)
-        if about is not None:
-            text = self.pages.rewrite(text, about)
-        return self.speller.correct(text)
+        """The form a question is matched in: normalised, misspelt words corrected, "this page"
+        named as the article `about` (see faqbot.page_reference)."""
+        text = self.speller.correct(normalize_question(question))
+        return text if about is None else self.pages.rewrite(text, about)
+
+    def about(self, question: str, page: str | None = None) -> Article | None:
+        """The article a question about "this page" means (read with its spelling corrected)."""
+        return self.pages.article_for(self.speller.correct(question), page)
 
     def encode(self, question: str) -> np.ndarray:
         vector: np.ndarray = self.embedder.encode([question])[0]
@@ -113,7 +117,7 @@ class Answerer:
 
     def rank(self, question: str, *, strategy: Strategy = "hybrid", page: str | None = None) -> list[Hit]:
         question = normalize_question(question)
-        matched = self.prepare(question, self.pages.article_for(question, page))
+        matched = self.prepare(question, self.about(question, page))
         return score(self.index, matched, self.encode(matched), strategy=strategy).top()
 
     def answer(self, question: str, *, top_k: int = 3, page: str | None = None) -> Answer:
@@ -145,7 +149,7 @@ class Answerer:
     def _look_up(self, question: str, top_k: int, page: str | None) -> tuple[str, Article | None, Answer | None]:
         """The normalised question, the article "this page" in it means, and a cached answer if any."""
         question = normalize_question(question)
-        about = self.pages.article_for(question, page)
+        about = self.about(question, page)
         return question, about, self.cached(question, top_k, about)
 
     def _cache_key(self, question: str, top_k: int, about: Article | None) -> tuple[str, int, str]:

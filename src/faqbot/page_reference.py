@@ -21,6 +21,11 @@ from urllib.parse import urlsplit
 
 from faqbot.articles import Article
 
+# The words these questions are made of, for spelling correction to aim at even where the corpus
+# never uses them ("this artcle" -> "this article"): detection runs on the corrected question.
+WORDS = (
+    "page article post text piece site website about cover covers summary summarise summarize overview topics subject"
+)
 # "this page", not "this page's author": a possessive names some other subject of the question.
 _REFERENCE = re.compile(
     r"\b(?:this|the|current)\s+(?:page|article|post|text|piece|site|website)\b(?!['’]s)", re.IGNORECASE
