@@ -8,12 +8,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from faqbot.embedding import Encoded
+
 
 class HashingEmbedder:
     def __init__(self, name: str = "fake-model", dimension: int = 64):
         self.name = name
         self.dimension = dimension
         self.calls: list[list[str]] = []
+        self.token_calls: list[list[str]] = []
 
     @property
     def texts_embedded(self) -> list[str]:
@@ -28,3 +31,17 @@ class HashingEmbedder:
                 out[row, bucket] += 1.0
             out[row, 0] += 0.01  # never an all-zero vector
         return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def encode_with_tokens(self, texts: Sequence[str], *, progress: bool = False) -> list[Encoded]:
+        """Each text's vector, and one unit vector per word as its "tokens"."""
+        self.token_calls.append(list(texts))
+        vectors = self.encode(texts)
+        self.calls.pop()  # counted as a token call, not a key embedding
+        encoded = []
+        for text, vector in zip(texts, vectors, strict=True):
+            words = re.findall(r"\w+", text.lower()) or ["_"]
+            tokens = np.zeros((len(words), self.dimension), dtype=np.float32)
+            for row, word in enumerate(words):
+                tokens[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] = 1.0
+            encoded.append(Encoded(vector, tokens))
+        return encoded

@@ -11,7 +11,7 @@ import pytest
 
 from faqbot.answering import Answerer
 from faqbot.batching import ENCODER_NICE, EncodeBatcher
-from faqbot.embedding import Embedder
+from faqbot.embedding import Embedder, Encoded
 from faqbot.text import normalize_question
 
 pytestmark = pytest.mark.model
@@ -39,20 +39,24 @@ QUESTIONS = [
 def test_batched_answers_equal_one_by_one_answers(real_answerer: Answerer, workers: int) -> None:
     batcher = EncodeBatcher(lambda: real_answerer.embedder, workers=workers, max_batch=32, max_wait=0.05)
 
-    async def ask_all() -> list[np.ndarray]:
+    async def ask_all() -> list[Encoded]:
         return await asyncio.gather(*(batcher.encode(real_answerer.prepare(q)) for q in QUESTIONS))
 
     try:
-        vectors = asyncio.run(ask_all())
+        encoded = asyncio.run(ask_all())
     finally:
         batcher.stop()
     assert batcher.encoded == len(QUESTIONS) and batcher.batches < len(QUESTIONS)  # they were batched
     assert not batcher.running  # stop() joined every worker
-    for question, vector in zip(QUESTIONS, vectors, strict=True):
+    for question, together in zip(QUESTIONS, encoded, strict=True):
         matched = real_answerer.prepare(question)
         single = real_answerer.encode(matched)
-        assert float(vector @ single) > 0.9999
-        batched = real_answerer._compose(normalize_question(question), matched, vector, 3)
+        assert float(together.vector @ single.vector) > 0.9999
+        # Padding in a batch changes neither the vector nor any token's embedding.
+        assert together.tokens is not None and single.tokens is not None
+        assert together.tokens.shape == single.tokens.shape
+        assert float(np.min(np.sum(together.tokens * single.tokens, axis=1))) > 0.9999
+        batched = real_answerer._compose(normalize_question(question), matched, together, 3)
         alone = real_answerer._compose(normalize_question(question), matched, single, 3)
         assert (batched.answer, batched.kind, [s.id for s in batched.sources]) == (
             alone.answer,

@@ -85,6 +85,7 @@ def test_the_answerer_beats_each_single_strategy_on_the_evaluation_set(real_answ
     hit = {s: m["hit@1"] for s, m in report.retrieval.items()}
     assert hit["hybrid"] >= max(hit["bm25"], hit["dense"])
     assert hit["answerer"] >= hit["hybrid"]
+    assert hit["answerer"] >= 0.95  # the evaluation issue's target, met with token re-ranking
     assert report.answering["out_declined"] >= 0.95
     # The configured threshold is the measured one: on the sweep's best plateau (its middle can move
     # by a hundredth between the torch encoder here and the ONNX one `faqbot eval` uses).

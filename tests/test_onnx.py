@@ -70,14 +70,17 @@ def test_onnx_vectors_match_torch_on_every_evaluation_question(
 def test_onnx_and_torch_give_the_same_answers_to_the_evaluation_questions(
     real_settings: Settings, real_embedder: Embedder, real_answerer: Answerer
 ) -> None:
-    """In scope: the same first source. Out of scope the first source is noise; the decline must agree."""
+    """In scope: the same first source (its section: two overlapping windows of one section can tie
+    to the third decimal, and int8 may break the tie the other way). Out of scope the first source
+    is noise; the decline must agree."""
     data = yaml.safe_load((DATA / "eval" / "launch.yaml").read_text())
     onnx = load_engine(real_settings).answerer
     assert onnx is not None and isinstance(onnx.embedder, OnnxEmbedder)
     assert real_answerer.embedder is real_embedder
     differ = []
     for item in data["in_scope"]:
-        if real_answerer.rank(item["q"])[0].doc != onnx.rank(item["q"])[0].doc:
+        first_torch, first_onnx = (a.index.docs[a.rank(item["q"])[0].doc] for a in (real_answerer, onnx))
+        if first_torch.url != first_onnx.url:
             differ.append(item["q"])
     for item in data["out_of_scope"]:
         if real_answerer.answer(item["q"]).answered != onnx.answer(item["q"]).answered:

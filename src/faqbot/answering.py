@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from faqbot.articles import Article
-from faqbot.embedding import Embedder
+from faqbot.embedding import Embedder, Encoded, encode_questions
 from faqbot.index_store import LoadedIndex
 from faqbot.page_reference import WORDS as PAGE_WORDS
 from faqbot.page_reference import PageReferences
@@ -27,6 +27,7 @@ from faqbot.records import Doc
 from faqbot.retrieval import Hit, Scores, Strategy, score
 from faqbot.spelling import Speller, english_words
 from faqbot.text import normalize_question
+from faqbot.token_match import CANDIDATES, rerank
 
 DECLINE_MESSAGE = (
     "Sorry, I couldn't find an answer to that in this site's articles or FAQ. "
@@ -111,14 +112,16 @@ class Answerer:
         """The article a question about "this page" means (read with its spelling corrected)."""
         return self.pages.article_for(self.speller.correct(question), page)
 
-    def encode(self, question: str) -> np.ndarray:
-        vector: np.ndarray = self.embedder.encode([question])[0]
-        return vector
+    def encode(self, question: str) -> Encoded:
+        return encode_questions(self.embedder, [question])[0]
 
     def rank(self, question: str, *, strategy: Strategy = "hybrid", page: str | None = None) -> list[Hit]:
+        """Every document, best first, as the answerer ranks them (the best few re-ranked by tokens)."""
         question = normalize_question(question)
         matched = self.prepare(question, self.about(question, page))
-        return score(self.index, matched, self.encode(matched), strategy=strategy).top()
+        encoded = self.encode(matched)
+        hits = score(self.index, matched, encoded.vector, strategy=strategy).top()
+        return rerank(hits, self.index.tokens, encoded.tokens)
 
     def answer(self, question: str, *, top_k: int = 3, page: str | None = None) -> Answer:
         """Answer one question (encoding it here; the server batches encodes instead).
@@ -129,14 +132,14 @@ class Answerer:
         if cached is not None:
             return cached
         matched = self.prepare(question, about)
-        return self.answer_from_vector(question, matched, self.encode(matched), top_k=top_k, about=about)
+        return self.answer_from_encoding(question, matched, self.encode(matched), top_k=top_k, about=about)
 
     async def answer_batched(
         self,
         question: str,
         *,
         top_k: int,
-        encode: Callable[[str], Awaitable[np.ndarray]],
+        encode: Callable[[str], Awaitable[Encoded]],
         page: str | None = None,
     ) -> Answer:
         """`answer`, with the encode handed to `encode` (the server's batcher) and awaited."""
@@ -144,7 +147,7 @@ class Answerer:
         if cached is not None:
             return cached
         matched = self.prepare(question, about)
-        return self.answer_from_vector(question, matched, await encode(matched), top_k=top_k, about=about)
+        return self.answer_from_encoding(question, matched, await encode(matched), top_k=top_k, about=about)
 
     def _look_up(self, question: str, top_k: int, page: str | None) -> tuple[str, Article | None, Answer | None]:
         """The normalised question, the article "this page" in it means, and a cached answer if any."""
@@ -168,20 +171,21 @@ class Answerer:
             self.cache_hits += 1
         return replace(cached, answer_id=uuid.uuid4().hex, question=question, from_cache=True)
 
-    def answer_from_vector(
-        self, question: str, matched: str, vector: np.ndarray, *, top_k: int, about: Article | None = None
+    def answer_from_encoding(
+        self, question: str, matched: str, encoded: Encoded, *, top_k: int, about: Article | None = None
     ) -> Answer:
-        """Compose (and cache) the answer to `question`, matched as `matched` with `vector`."""
-        fresh = self._compose(question, matched, vector, top_k)
+        """Compose (and cache) the answer to `question`, matched as `matched`, encoded as `encoded`."""
+        fresh = self._compose(question, matched, encoded, top_k)
         with self._cache_lock:
             self._cache[self._cache_key(question, top_k, about)] = fresh
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return fresh
 
-    def _compose(self, question: str, matched: str, vector: np.ndarray, top_k: int) -> Answer:
-        scores = score(self.index, matched, vector)
-        hits = scores.top(max(top_k, 2))  # the confidence looks at the first two
+    def _compose(self, question: str, matched: str, encoded: Encoded, top_k: int) -> Answer:
+        scores = score(self.index, matched, encoded.vector)
+        shown = max(top_k, 2)  # the confidence looks at the first two
+        hits = rerank(scores.top(max(shown, CANDIDATES)), self.index.tokens, encoded.tokens)[:shown]
         confidence = round(confidence_of(hits), 4)
         sources = [self._source(hit) for hit in hits[:top_k]]
         answer_id = uuid.uuid4().hex
@@ -194,7 +198,7 @@ class Answerer:
         best = self.index.docs[hits[0].doc]
         if best.kind == "faq":
             return Answer(True, best.text, confidence, "faq", answer_id, sources, [], version, question)
-        text = self._trim(hits[0].doc, vector)
+        text = self._trim(hits[0].doc, encoded.vector)
         return Answer(True, text, confidence, "passage", answer_id, sources, [], version, question)
 
     def _source(self, hit: Hit) -> Source:

@@ -17,12 +17,10 @@ import queue
 import threading
 from collections.abc import Callable
 
-import numpy as np
-
-from faqbot.embedding import Embedder
+from faqbot.embedding import Embedder, Encoded, encode_questions
 from faqbot.queue_worker import QueueWorker
 
-Job = tuple[str, asyncio.AbstractEventLoop, "asyncio.Future[np.ndarray]"]
+Job = tuple[str, asyncio.AbstractEventLoop, "asyncio.Future[Encoded]"]
 # Encoders run below the event loop's priority, so the loop gets a core the moment it has a request
 # to read or an answer to send. A/B on 2 cores, six alternating pairs (bench/README.md): 5 of 6
 # better at one client (p50 ~5.7 -> ~5.2 ms) and at 16 (median 384 -> 411 answers/s, p99 lower).
@@ -58,11 +56,12 @@ class EncodeBatcher(QueueWorker[Job]):
     def start(self) -> None:
         self._start_threads(self._run, "encode-batcher", self.workers, nice=ENCODER_NICE)
 
-    async def encode(self, text: str) -> np.ndarray:
+    async def encode(self, text: str) -> Encoded:
+        """The question's vector and token embeddings, from a batch shared with whatever else is queued."""
         if not self.running:
             self.start()  # also serves apps driven without their lifespan (some test clients)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[np.ndarray] = loop.create_future()
+        future: asyncio.Future[Encoded] = loop.create_future()
         self._queue.put((text, loop, future))
         return await future
 
@@ -89,21 +88,21 @@ class EncodeBatcher(QueueWorker[Job]):
         try:
             if embedder is None:
                 raise RuntimeError("no embedding model is loaded")
-            vectors = embedder.encode([text for text, _, _ in jobs])
+            encoded = encode_questions(embedder, [text for text, _, _ in jobs])
             with self._counts:
                 self.batches += 1
                 self.encoded += len(jobs)
-            for (_, loop, future), vector in zip(jobs, vectors, strict=True):
-                loop.call_soon_threadsafe(_resolve, future, vector, None)
+            for (_, loop, future), question in zip(jobs, encoded, strict=True):
+                loop.call_soon_threadsafe(_resolve, future, question, None)
         except Exception as exc:  # every waiter must hear about the failure, not hang
             for _, loop, future in jobs:
                 loop.call_soon_threadsafe(_resolve, future, None, exc)
 
 
-def _resolve(future: asyncio.Future[np.ndarray], vector: np.ndarray | None, error: BaseException | None) -> None:
+def _resolve(future: asyncio.Future[Encoded], encoded: Encoded | None, error: BaseException | None) -> None:
     if future.done():
         return
     if error is not None:
         future.set_exception(error)
     else:
-        future.set_result(vector)  # type: ignore[arg-type]
+        future.set_result(encoded)  # type: ignore[arg-type]

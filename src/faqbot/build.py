@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from faqbot.corpus import Corpus, load_corpus
-from faqbot.embedding import Embedder, EmbeddingCache, load_embedder
+from faqbot.embedding import Embedder, EmbeddingCache, TokenEncoder, load_embedder
 from faqbot.errors import BuildLockedError, FaqbotError
 from faqbot.index_store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, load_index, swap_in, write_build
 from faqbot.onnx_export import CHECK_TEXTS, EXPORT_VERSION
@@ -28,6 +28,7 @@ from faqbot.query_encoder import install_encoder, prepare_encoder
 from faqbot.records import Doc, Key, article_to_dict, faq_doc, passage_doc
 from faqbot.settings import Settings
 from faqbot.text import content_hash
+from faqbot.token_match import MAX_STORE_DOCS, TokenCache, TokenStore, match_text
 from faqbot.vector_index import choose_kind
 
 LOCK_FILE = ".build.lock"
@@ -54,6 +55,7 @@ class BuildReport:
     reused: int  # texts found in the embedding cache
     directory: Path | None
     encoder: dict[str, Any] | None = None  # the query encoder chosen (None: nothing was built)
+    rerank: dict[str, Any] | None = None  # token re-ranking on or off, and why (None: nothing was built)
 
 
 def collect_docs(corpus: Corpus, settings: Settings) -> list[Doc]:
@@ -106,12 +108,14 @@ def build_index(
     key_texts = list(dict.fromkeys(text for _, key in keys for text in key.texts))
     # The embedded keys are part of the version: a faqbot that embeds differently rebuilds.
     kind = choose_kind(len(keys), settings.index_type)
+    rerank = _rerank_decision(settings.rerank, len(docs))
     version = content_hash(
         str(FORMAT_VERSION),
         str(EXPORT_VERSION),  # a better export recipe is worth a rebuild
         settings.model,
         settings.encoder,
         kind,
+        f"rerank={rerank['on']}",
         fingerprint,
         *(key.describe() for _, key in keys),
         length=12,
@@ -156,6 +160,9 @@ def build_index(
             cache.get(check_texts, dimension),
         )
 
+        token_texts = [match_text(d) for d in docs]
+        tokens, rerank = _token_store(rerank, index_dir, settings.model, token_texts, embedder, progress)
+
         offsets, row = [], 0
         for d in docs:
             offsets.append(row if d.sentences else -1)
@@ -170,6 +177,7 @@ def build_index(
             built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             index_type=kind,
             encoder=encoder,
+            rerank=rerank,
         )
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         tmp = index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}"
@@ -184,6 +192,7 @@ def build_index(
             sentence_vectors=cache.get(sentence_texts, dimension),
             sentence_offsets=offsets,
             articles=[article_to_dict(a) for a in corpus.articles],
+            tokens=tokens,
         )
         if encoder_files is not None:
             install_encoder(encoder_files, tmp)
@@ -200,7 +209,43 @@ def build_index(
             len(set(all_texts)) - embedded,
             final,
             encoder,
+            rerank,
         )
+
+
+def _rerank_decision(setting: str, documents: int) -> dict[str, Any]:
+    """Whether this build stores token embeddings for re-ranking (faqbot.token_match), and why."""
+    if setting == "off":
+        return {"on": False, "reason": "FAQBOT_RERANK=off"}
+    if setting == "auto" and documents > MAX_STORE_DOCS:
+        return {"on": False, "reason": f"{documents} documents, more than auto stores tokens for ({MAX_STORE_DOCS})"}
+    return {"on": True}
+
+
+def _token_store(
+    rerank: dict[str, Any],
+    index_dir: Path,
+    model: str,
+    texts: list[str],
+    embedder: Callable[[], Embedder],
+    progress: bool,
+) -> tuple[TokenStore | None, dict[str, Any]]:
+    """The documents' token embeddings (cached by text like the vectors), or None when off."""
+    if not rerank["on"]:
+        return None, rerank
+    cache = TokenCache(index_dir / CACHE, model)
+    todo = cache.missing(texts)
+    if todo:
+        encoder = embedder()
+        if not isinstance(encoder, TokenEncoder):
+            return None, {"on": False, "reason": "the embedder gives no token embeddings"}
+        tokens = [e.tokens for e in encoder.encode_with_tokens(todo, progress=progress)]
+        if any(t is None for t in tokens):
+            return None, {"on": False, "reason": "the embedder gives no token embeddings"}
+        cache.add(todo, [t for t in tokens if t is not None])
+    store = TokenStore.from_tokens(cache.get(texts))
+    cache.save(keep=texts)
+    return store, {"on": True, "tokens": len(store.codes)}
 
 
 def _key_vectors(cache: EmbeddingCache, keys: list[Key], dimension: int) -> np.ndarray:

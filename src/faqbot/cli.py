@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from faqbot.errors import FaqbotError
 from faqbot.settings import Settings
+from faqbot.token_match import describe_rerank
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="faqbot: answers readers' questions from the site's own content."
@@ -69,6 +70,7 @@ def build(
     else:
         typer.echo(f"embedded {report.embedded} texts, {report.reused} from the cache")
         typer.echo(f"query encoder: {describe_encoder(report.encoder or {})}")
+        typer.echo(f"token re-ranking: {describe_rerank(report.rerank or {})}")
         typer.echo(f"index {report.version} written to {report.directory} and now serving")
 
 

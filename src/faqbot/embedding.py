@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, cast, runtime_checkable
 
 import numpy as np
 
@@ -24,6 +24,35 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         ...
+
+
+class Encoded(NamedTuple):
+    """A question as the answerer uses it: its vector, and its tokens' (None: the encoder gives none)."""
+
+    vector: np.ndarray  # unit length
+    tokens: np.ndarray | None  # unit vectors of its tokens, special tokens left out (faqbot.token_match)
+
+
+@runtime_checkable
+class TokenEncoder(Protocol):
+    """An embedder that also gives each text's token embeddings (both of faqbot's encoders do)."""
+
+    def encode_with_tokens(self, texts: Sequence[str], *, progress: bool = False) -> list[Encoded]: ...
+
+
+def encode_questions(embedder: Embedder, texts: Sequence[str]) -> list[Encoded]:
+    """Each question's vector and, where the embedder gives them, its token embeddings."""
+    if isinstance(embedder, TokenEncoder):
+        encoded: list[Encoded] = embedder.encode_with_tokens(texts)
+        return encoded
+    return [Encoded(vector, None) for vector in embedder.encode(texts)]
+
+
+def unit_tokens(hidden: np.ndarray, keep: Sequence[bool]) -> np.ndarray:
+    """One text's token embeddings at unit length, only where `keep` (not padding, [CLS] or [SEP])."""
+    rows = np.asarray(hidden[: len(keep)][np.asarray(keep, dtype=bool)], dtype=np.float32)
+    unit: np.ndarray = rows / np.clip(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12, None)
+    return unit
 
 
 def resolve_model(model: str) -> str:
@@ -74,6 +103,26 @@ class SentenceTransformerEmbedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_with_tokens(self, texts: Sequence[str], *, progress: bool = False) -> list[Encoded]:
+        """Vectors and token embeddings from one pass of the model."""
+        if not texts:
+            return []
+        outputs = cast(
+            list[dict[str, Any]],
+            self._model.encode(list(texts), batch_size=self._batch_size, output_value=None, show_progress_bar=progress),
+        )
+        special = frozenset(self._model.tokenizer.all_special_ids)
+        encoded = []
+        for out in outputs:
+            vector = out["sentence_embedding"].float().numpy()
+            vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
+            hidden = out["token_embeddings"].float().numpy()
+            ids, mask = out["input_ids"].tolist(), out["attention_mask"].tolist()
+            keep = [bool(real) and token not in special for token, real in zip(ids, mask, strict=True)]
+            tokens = unit_tokens(hidden, keep)
+            encoded.append(Encoded(np.asarray(vector, dtype=np.float32), tokens))
+        return encoded
 
 
 def load_embedder(model: str, threads: int | None = None) -> Embedder:

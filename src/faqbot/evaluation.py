@@ -107,7 +107,7 @@ def run(
     results = []
     for question in questions:
         text = question.q
-        vector = answerer.encode(text)
+        vector = answerer.encode(text).vector
         ranked = {
             strategy: _labels(answerer, (h.doc for h in score(answerer.index, text, vector, strategy=strategy).top()))
             for strategy in ("bm25", "dense", "hybrid")

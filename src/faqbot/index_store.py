@@ -11,6 +11,8 @@
         sentences.npy        unit vectors of passage sentences, for trimming answers
         records.json         documents, key fields, sentence offsets, articles
         bm25/                the lexical index
+        tokens.npy           documents' token embeddings, float16, for re-ranking (faqbot.token_match),
+        token_offsets.npy    where each document's rows start (both absent when re-ranking is off)
         encoder/             the ONNX query encoder, when the build chose one
       cache/                 embeddings by content hash, reused by the next build
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ from faqbot.articles import Article
 from faqbot.errors import IndexUnavailable
 from faqbot.lexical import LexicalIndex
 from faqbot.records import Doc, article_from_dict
+from faqbot.token_match import TokenStore
 from faqbot.vector_index import build_vector_index, tune
 
 FORMAT_VERSION = 3  # 2: the manifest records the query encoder; 3: BM25 keeps its per-word best scores
@@ -54,11 +57,13 @@ class Manifest:
     built_at: str
     index_type: str
     encoder: dict[str, Any]  # the query encoder the build chose (query_encoder.prepare_encoder)
+    rerank: dict[str, Any] = field(default_factory=dict)  # token re-ranking: on or off, and why
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+        optional = {"rerank"}  # absent from builds made before it existed
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data or name not in optional})
 
 
 @dataclass
@@ -73,6 +78,7 @@ class LoadedIndex:
     sentence_offsets: list[int]  # start row in sentence_vectors of each doc (-1 for none)
     lexical: LexicalIndex
     articles: list[Article]
+    tokens: TokenStore | None = None  # None: the build has no token store, answers are not re-ranked
 
     @property
     def version(self) -> str:
@@ -90,6 +96,7 @@ def write_build(
     sentence_vectors: np.ndarray,
     sentence_offsets: list[int],
     articles: list[dict[str, Any]],
+    tokens: TokenStore | None = None,
 ) -> None:
     directory.mkdir(parents=True)
     index = build_vector_index(key_vectors, manifest.dimension, manifest.index_type)
@@ -97,6 +104,8 @@ def write_build(
     np.save(directory / "key_docs.npy", key_docs.astype(np.int32))
     np.save(directory / "sentences.npy", sentence_vectors.astype(np.float32))
     LexicalIndex.build([doc.lexical_text() for doc in docs]).save(directory / "bm25")
+    if tokens is not None:
+        tokens.save(directory)
     records = {
         "docs": [doc.to_dict() for doc in docs],
         "key_fields": key_fields,
@@ -172,6 +181,7 @@ def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:
         sentence_vectors = np.load(build / "sentences.npy")
         lexical = LexicalIndex.load(build / "bm25", len(docs))
         articles = [article_from_dict(a) for a in records["articles"]]
+        tokens = TokenStore.load(build, len(docs))
     except Exception as exc:  # any damage at all must become one clear line, not a traceback
         raise IndexUnavailable(
             f"the index in {build} is damaged ({type(exc).__name__}: {exc}); run 'faqbot build'"
@@ -189,4 +199,5 @@ def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:
         sentence_offsets=list(records["sentence_offsets"]),
         lexical=lexical,
         articles=articles,
+        tokens=tokens,
     )

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from faqbot.embedding import Encoded, unit_tokens
 from faqbot.errors import FaqbotError
 
 if TYPE_CHECKING:  # imported when an encoder loads: `faqbot build --encoder torch` never needs them
     import onnxruntime
+    from tokenizers import Encoding
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -79,6 +81,22 @@ class OnnxEmbedder:
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        hidden, mask, _ = self._run(texts)
+        return self._pool(hidden, mask)
+
+    def encode_with_tokens(self, texts: Sequence[str], *, progress: bool = False) -> list[Encoded]:
+        """Vectors and token embeddings (faqbot.token_match) from one run of the model."""
+        if not texts:
+            return []
+        hidden, mask, encodings = self._run(texts)
+        vectors = self._pool(hidden, mask)
+        return [
+            Encoded(vector, unit_tokens(hidden[row], [not special for special in e.special_tokens_mask]))
+            for row, (vector, e) in enumerate(zip(vectors, encodings, strict=True))
+        ]
+
+    def _run(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[Encoding]]:
+        """The model's last hidden states for a batch, its attention mask, and the tokenizations."""
         encodings = self._tokenizer.encode_batch(list(texts))
         width = max(len(e.ids) for e in encodings)
         # Padding by hand (masked out) keeps the tokenizer free of per-call state.
@@ -92,6 +110,9 @@ class OnnxEmbedder:
             types[row, :n] = e.type_ids
         available = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         hidden = self._session.run(None, {name: available[name] for name in self.config.inputs})[0]
+        return hidden, mask, encodings
+
+    def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
         if self.config.pooling == "cls":
             vectors = hidden[:, 0, :]
         else:

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     log_format: str = Field("text", pattern="^(text|json)$", description="text, or json (one object per line).")
     log_questions: bool = Field(True, description="Record questions and feedback in the state directory (off: no).")
     retention_days: int | None = Field(None, ge=1, description="Delete logged questions older than this.")
+    rerank: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Re-rank the best matches token by token (~25 KB of disk a passage; auto: to 50,000 documents).",
+    )
     window_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage window.")
     window_stride: int = Field(2, ge=1, le=20, description="Sentences between the starts of two windows.")
 

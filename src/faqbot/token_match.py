@@ -1,0 +1,161 @@
+"""Token-level matching (late interaction) to re-rank the best few documents.
+
+A document's key is one vector, the mean of its tokens' embeddings, and a mean blurs which words
+met which. For the few best documents the fused score found, each token of the question is matched
+to the most similar token of the document (the model's own contextual token embeddings; MaxSim,
+as in ColBERT and BERTScore's recall), and the mean of those similarities is added to the fused
+score. Measured (README, Answer quality): StackFAQ hit@1 0.954 -> 0.963, launch 0.939 -> 0.951,
+the same gain at every candidate count from 3 to 10 and every weight from 0.2 to 1.0.
+
+The question's token embeddings come free with its encode (the vector is their mean). The
+documents' are computed at build time and stored as int8 (`tokens.npy`, one row per token,
+memory-mapped so only the candidates' rows are read, with `token_scales.npy` and
+`token_offsets.npy`). They cost ~0.4 KB per token, about 25 KB per passage, so `auto` stores them
+only up to MAX_STORE_DOCS documents.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from faqbot.records import Doc
+from faqbot.text import content_hash
+
+if TYPE_CHECKING:  # retrieval needs the index, whose loader needs this module's TokenStore
+    from faqbot.retrieval import Hit
+
+CANDIDATES = 3  # how many of the best fused matches are re-ranked (3 to 10 measured the same)
+WEIGHT = 1.0  # of the mean token similarity, added to the fused score
+MAX_STORE_DOCS = 50_000  # ~1.3 GB of int8 tokens: past it, `auto` builds no token store
+TOKENS_FILE = "tokens.npy"
+SCALES_FILE = "token_scales.npy"
+OFFSETS_FILE = "token_offsets.npy"
+
+
+def describe_rerank(entry: dict[str, object]) -> str:
+    """The manifest's `rerank` entry in words."""
+    if entry.get("on"):
+        return f"on ({entry.get('tokens', 0)} document tokens stored)"
+    return f"off ({entry.get('reason', 'not recorded')})"
+
+
+def match_text(doc: Doc) -> str:
+    """The text a document's tokens are taken from: all of it (an FAQ answer in full, unlike its keys)."""
+    return f"{doc.question} {doc.text}" if doc.kind == "faq" else f"{doc.section}. {doc.text}"
+
+
+@dataclass(frozen=True)
+class TokenStore:
+    """Every document's token embeddings, document after document, as int8 codes with a scale each.
+
+    int8 rather than float: a quarter of float32's disk, and numpy widens int8 faster than float16
+    (a candidate's similarity changes by ~1e-4).
+    """
+
+    codes: np.ndarray  # int8 (tokens, dimension): a unit token vector / its scale, rounded
+    scales: np.ndarray  # float32 (tokens,)
+    offsets: np.ndarray  # int64 (documents + 1): document i's rows are offsets[i]:offsets[i + 1]
+
+    @classmethod
+    def from_tokens(cls, per_doc: Sequence[np.ndarray]) -> TokenStore:
+        """From each document's unit token vectors."""
+        offsets = np.zeros(len(per_doc) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(t) for t in per_doc])
+        vectors = np.concatenate(per_doc).astype(np.float32) if per_doc else np.zeros((0, 0), dtype=np.float32)
+        scales = np.clip(np.abs(vectors).max(axis=1, initial=0.0), 1e-12, None) / 127.0
+        codes = np.rint(vectors / scales[:, None]).astype(np.int8)
+        return cls(codes, scales.astype(np.float32), offsets)
+
+    def similarities(self, question: np.ndarray, docs: Sequence[int]) -> np.ndarray:
+        """For each of `docs`, the mean over the question's tokens of each one's best cosine to a
+        token of the document (MaxSim), from one matrix product over all their tokens."""
+        chosen = np.asarray(docs, dtype=np.int64)
+        firsts = self.offsets[chosen]
+        lengths = self.offsets[chosen + 1] - firsts
+        result = np.zeros(len(chosen), dtype=np.float32)
+        present = lengths > 0
+        if not present.any() or len(question) == 0:
+            return result
+        firsts, lengths = firsts[present], lengths[present]
+        segments = np.cumsum(lengths) - lengths  # where each document's rows start among `rows`
+        rows = np.repeat(firsts - segments, lengths) + np.arange(int(lengths.sum()))
+        cosines = (self.codes[rows].astype(np.float32) @ question.T) * self.scales[rows, None]
+        result[present] = np.maximum.reduceat(cosines, segments, axis=0).mean(axis=1)
+        return result
+
+    def save(self, directory: Path) -> None:
+        np.save(directory / TOKENS_FILE, self.codes)
+        np.save(directory / SCALES_FILE, self.scales)
+        np.save(directory / OFFSETS_FILE, self.offsets)
+
+    @classmethod
+    def load(cls, directory: Path, documents: int) -> TokenStore | None:
+        """The build's store (its codes memory-mapped), or None when it has none."""
+        if not (directory / TOKENS_FILE).exists():
+            return None
+        codes = np.load(directory / TOKENS_FILE, mmap_mode="r")
+        store = cls(codes, np.load(directory / SCALES_FILE), np.load(directory / OFFSETS_FILE))
+        if len(store.offsets) != documents + 1 or not store.offsets[-1] == len(codes) == len(store.scales):
+            raise ValueError(f"{TOKENS_FILE} does not match the documents")
+        return store
+
+
+def rerank(hits: list[Hit], store: TokenStore | None, question: np.ndarray | None) -> list[Hit]:
+    """The first CANDIDATES hits re-ordered by fused score + WEIGHT x token similarity, then the rest.
+
+    Without a store or the question's tokens (an encoder that gives none), the hits as they were.
+    """
+    if store is None or question is None or len(hits) < 2:
+        return hits
+    head = hits[:CANDIDATES]
+    similarities = store.similarities(question, [h.doc for h in head])
+    head = [replace(h, score=h.score + WEIGHT * float(s)) for h, s in zip(head, similarities, strict=True)]
+    head.sort(key=lambda h: (-h.score, h.doc))
+    return head + hits[CANDIDATES:]
+
+
+class TokenCache:
+    """Documents' token embeddings by content hash, kept beside the indexes like the embedding cache."""
+
+    def __init__(self, directory: Path, model: str):
+        self.path = directory / f"tokens-{content_hash(model)}.npz"
+        self._tokens: dict[str, np.ndarray] = {}
+        if self.path.exists():
+            try:
+                with np.load(self.path, allow_pickle=False) as data:
+                    offsets, vectors = data["offsets"], data["vectors"]
+                    for i, key in enumerate(data["keys"].tolist()):
+                        self._tokens[key] = vectors[offsets[i] : offsets[i + 1]]
+            except (OSError, ValueError, KeyError):
+                self._tokens = {}  # a damaged cache only costs re-embedding
+
+    @staticmethod
+    def key(text: str) -> str:
+        return content_hash(text, length=32)
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        return list(dict.fromkeys(t for t in texts if self.key(t) not in self._tokens))
+
+    def add(self, texts: Sequence[str], tokens: Sequence[np.ndarray]) -> None:
+        for text, rows in zip(texts, tokens, strict=True):
+            self._tokens[self.key(text)] = np.asarray(rows, dtype=np.float16)  # unit rows (kept_tokens)
+
+    def get(self, texts: Sequence[str]) -> list[np.ndarray]:
+        return [self._tokens[self.key(t)] for t in texts]
+
+    def save(self, keep: Sequence[str]) -> None:
+        """Write atomically, keeping only the tokens of `keep`."""
+        keys = [k for k in dict.fromkeys(self.key(t) for t in keep) if k in self._tokens]
+        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(self._tokens[k]) for k in keys])
+        vectors = np.concatenate([self._tokens[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float16)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.stem + ".tmp.npz")
+        np.savez(tmp, keys=np.array(keys, dtype="U32"), offsets=offsets, vectors=vectors)
+        os.replace(tmp, self.path)
