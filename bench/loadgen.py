@@ -1,7 +1,8 @@
 """A closed-loop HTTP load generator (its own process): N clients, each asking distinct questions.
 
-Questions are made distinct as bench/wrk_ask.lua makes them (the case of their letters, from a
-request number starting at FIRST; each client is a thread there), so both ask the same questions.
+Questions are made distinct as bench/wrk_ask.lua makes them (a request number, starting at FIRST,
+written after the question in invisible characters; each client is a thread there), so both ask
+the same questions.
 Prints one JSON line: requests, errors, throughput, p50 and p99 latency.
 Run: python bench/loadgen.py URL CONCURRENCY SECONDS FIRST|--repeat
 """
@@ -20,15 +21,20 @@ import httpx
 QUESTIONS = [line for line in (Path(__file__).parent / "questions.txt").read_text().splitlines() if line]
 
 
-def vary_case(question: str, number: int) -> str:
-    """`question` with letter i upper-case when bit i of `number` is set, lower-case otherwise."""
-    out, bit = [], 0
-    for c in question:
-        if c.isascii() and c.isalpha():
-            c = c.upper() if number >> bit & 1 else c.lower()
-            bit += 1
-        out.append(c)
-    return "".join(out)
+# Unicode format characters (category Cf): the model's tokenizer drops them, so a variant costs
+# exactly what the reader's question costs, while the answer cache's key keeps them and sees a new
+# question. (Varying the letters' case no longer does: the cache ignores case for an uncased model.)
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061"
+MARK_LENGTH = 5  # digits: 8**5 = 32,768 variants of each question
+
+
+def vary(question: str, number: int) -> str:
+    """`question` followed by `number` in base 8, one invisible character a digit."""
+    digits = []
+    for _ in range(MARK_LENGTH):
+        number, digit = divmod(number, len(INVISIBLE))
+        digits.append(INVISIBLE[digit])
+    return question + "".join(digits)
 
 
 async def main(url: str, concurrency: int, seconds: float, first: int | None) -> None:
@@ -44,7 +50,7 @@ async def main(url: str, concurrency: int, seconds: float, first: int | None) ->
             while time.monotonic() < stop:
                 question = QUESTIONS[n % len(QUESTIONS)]
                 if first is not None:  # distinct questions measure answering, not a cache
-                    question = vary_case(question, first + n // len(QUESTIONS) * concurrency + number)
+                    question = vary(question, first + n // len(QUESTIONS) * concurrency + number)
                 started = time.perf_counter()
                 try:
                     response = await client.post(f"{url}/api/ask", json={"question": question})

@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 from loadgen import QUESTIONS as QUESTION_LINES  # the same list wrk_ask.lua reads
-from loadgen import vary_case
+from loadgen import vary
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -161,12 +161,12 @@ def main() -> None:
     assert engine.answerer is not None
     questions = [q.q for q in load_questions(ROOT / "data" / "eval" / "launch.yaml")]
     for n, q in enumerate(questions[:20]):
-        engine.answerer.answer(vary_case(q, n))
+        engine.answerer.answer(vary(q, n))
     in_process = []
     hits = engine.answerer.cache_hits
-    for n, q in enumerate(questions * 2, start=1):  # both rounds distinct (case): answered, not cached
+    for n, q in enumerate(questions * 2, start=1):  # both rounds distinct (loadgen.vary): answered, not cached
         started = time.perf_counter()
-        engine.answerer.answer(vary_case(q, n))
+        engine.answerer.answer(vary(q, n))
         in_process.append((time.perf_counter() - started) * 1000)
     assert engine.answerer.cache_hits == hits, "the in-process questions hit the answer cache"
     in_process.sort()

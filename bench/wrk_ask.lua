@@ -1,8 +1,9 @@
 -- wrk script for POST /api/ask. Every request asks a reader question from QUESTIONS_FILE made
--- distinct by the case of its letters: letter i is upper-case when bit i of a request number is
--- set. The model is uncased, so a variant costs exactly what the reader's question costs, while
--- the answer cache (keyed on the text) sees a new question; an appended request number would
--- add up to 16 tokens to a 7-token question and measure a longer question than readers ask.
+-- distinct by a request number written after it in invisible characters (Unicode format
+-- characters, one per base-8 digit, as bench/loadgen.py's `vary`). The model's tokenizer drops
+-- them, so a variant costs exactly what the reader's question costs, while the answer cache sees
+-- a new question; a number in digits would add tokens and measure a longer question than readers
+-- ask, and the letters' case no longer works (the cache ignores case for an uncased model).
 -- Thread t's k-th round through the questions uses number FIRST + k * THREADS + t - 1, so the
 -- numbers are distinct within a run, and bench/run.py starts each run past the numbers of the
 -- runs before it against the same server; it also checks the server's cache-hit counter stays
@@ -30,20 +31,26 @@ function init(args)
   stride = tonumber(args[3]) or 1
 end
 
-local function vary_case(question, number)
-  local bit = 0
-  return (question:gsub("%a", function(letter)
-    local set = math.floor(number / 2 ^ bit) % 2 == 1
-    bit = bit + 1
-    return set and letter:upper() or letter:lower()
-  end))
+-- U+200B U+200C U+200D U+2060 U+FEFF U+00AD U+180E U+2061 in UTF-8 (LuaJIT has no \u escapes).
+local invisible = {
+  "\226\128\139", "\226\128\140", "\226\128\141", "\226\129\160",
+  "\239\187\191", "\194\173", "\225\160\142", "\226\129\161",
+}
+
+local function vary(question, number)
+  local digits = {}
+  for _ = 1, 5 do
+    table.insert(digits, invisible[number % 8 + 1])
+    number = math.floor(number / 8)
+  end
+  return question .. table.concat(digits)
 end
 
 request = function()
   local question = questions[(counter % #questions) + 1]
   if not repeat_questions then
     local round = math.floor(counter / #questions)
-    question = vary_case(question, first + round * stride + (id - 1))
+    question = vary(question, first + round * stride + (id - 1))
   end
   counter = counter + 1
   local body = '{"question": "' .. question .. '"}'

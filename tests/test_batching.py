@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -101,3 +104,19 @@ def test_encoders_run_below_the_event_loops_priority(fake_embedder: Embedder) ->
     finally:
         batcher.stop()
     assert workers == [nice_of(threading.get_native_id()) + ENCODER_NICE] * 2
+
+
+def test_the_server_leaves_the_cores_to_the_encoders() -> None:
+    """FAISS and numpy's BLAS get one thread each in `faqbot serve` (a process-wide setting: checked
+    in a process of its own)."""
+    script = (
+        "import json, faiss, numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from faqbot.batching import leave_cores_to_encoders\n"
+        "leave_cores_to_encoders()\n"
+        "blas = [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']\n"
+        "print(json.dumps({'faiss': faiss.omp_get_max_threads(), 'blas': blas}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    threads = json.loads(out.stdout)
+    assert threads["faiss"] == 1 and threads["blas"] and set(threads["blas"]) == {1}

@@ -27,6 +27,20 @@ Job = tuple[str, asyncio.AbstractEventLoop, "asyncio.Future[Encoded]"]
 ENCODER_NICE = 5
 
 
+def leave_cores_to_encoders() -> None:
+    """One thread for FAISS's searches and numpy's products in this process: the encoders need the cores.
+
+    Their own thread pools would only fight the encoder threads for 2 cores, and OpenBLAS's threads
+    spin on after each product: token re-ranking's one small product a question, on 2 BLAS threads,
+    cut 16 clients' answers/s from ~390 to ~230 (bench/README.md).
+    """
+    import faiss
+    from threadpoolctl import threadpool_limits
+
+    faiss.omp_set_num_threads(1)
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def default_workers(threads: int | None) -> int:
     """Encoder threads: as many as the cores hold, given each encode's own threads (default one)."""
     return max(1, len(os.sched_getaffinity(0)) // (threads or 1))

@@ -129,13 +129,11 @@ def serve(
         load_index(settings.index_dir, model=settings.model)
     except FaqbotError as exc:
         _fail(str(exc))
-    import faiss
-
+    from faqbot.batching import leave_cores_to_encoders
     from faqbot.middleware import configure_logging
 
     configure_logging(settings.log_format)
-    # One query at a time per search: FAISS's OpenMP threads would only fight the encoder for 2 cores.
-    faiss.omp_set_num_threads(1)
+    leave_cores_to_encoders()
     typer.echo(f"faqbot serving on http://{settings.host}:{settings.port}")
     # faqbot logs each request itself (with its id, as JSON when asked); uvicorn's access log would repeat it.
     # And it decides itself whose X-Forwarded-For to believe (FAQBOT_TRUSTED_PROXIES): uvicorn's own
