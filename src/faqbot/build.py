@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from faqbot.corpus import Corpus, load_corpus
-from faqbot.embedding import Embedder, EmbeddingCache, TokenEncoder, load_embedder
+from faqbot.embedding import Embedder, EmbeddingCache, TokenCache, TokenEncoder, load_embedder
 from faqbot.errors import BuildLockedError, FaqbotError
 from faqbot.index_store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, load_index, swap_in, write_build
 from faqbot.onnx_export import CHECK_TEXTS, EXPORT_VERSION
@@ -28,7 +28,7 @@ from faqbot.query_encoder import install_encoder, prepare_encoder
 from faqbot.records import Doc, Key, article_to_dict, faq_doc, passage_doc
 from faqbot.settings import Settings
 from faqbot.text import content_hash
-from faqbot.token_match import MAX_STORE_DOCS, TokenCache, TokenStore, match_text
+from faqbot.token_match import MAX_STORE_DOCS, TokenStore, match_text
 from faqbot.vector_index import choose_kind
 
 LOCK_FILE = ".build.lock"

@@ -16,7 +16,6 @@ only up to MAX_STORE_DOCS documents.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +24,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from faqbot.records import Doc
-from faqbot.text import content_hash
 
 if TYPE_CHECKING:  # retrieval needs the index, whose loader needs this module's TokenStore
     from faqbot.retrieval import Hit
@@ -118,44 +116,3 @@ def rerank(hits: list[Hit], store: TokenStore | None, question: np.ndarray | Non
     head = [replace(h, score=h.score + WEIGHT * float(s)) for h, s in zip(head, similarities, strict=True)]
     head.sort(key=lambda h: (-h.score, h.doc))
     return head + hits[CANDIDATES:]
-
-
-class TokenCache:
-    """Documents' token embeddings by content hash, kept beside the indexes like the embedding cache."""
-
-    def __init__(self, directory: Path, model: str):
-        self.path = directory / f"tokens-{content_hash(model)}.npz"
-        self._tokens: dict[str, np.ndarray] = {}
-        if self.path.exists():
-            try:
-                with np.load(self.path, allow_pickle=False) as data:
-                    offsets, vectors = data["offsets"], data["vectors"]
-                    for i, key in enumerate(data["keys"].tolist()):
-                        self._tokens[key] = vectors[offsets[i] : offsets[i + 1]]
-            except (OSError, ValueError, KeyError):
-                self._tokens = {}  # a damaged cache only costs re-embedding
-
-    @staticmethod
-    def key(text: str) -> str:
-        return content_hash(text, length=32)
-
-    def missing(self, texts: Sequence[str]) -> list[str]:
-        return list(dict.fromkeys(t for t in texts if self.key(t) not in self._tokens))
-
-    def add(self, texts: Sequence[str], tokens: Sequence[np.ndarray]) -> None:
-        for text, rows in zip(texts, tokens, strict=True):
-            self._tokens[self.key(text)] = np.asarray(rows, dtype=np.float16)  # unit rows (kept_tokens)
-
-    def get(self, texts: Sequence[str]) -> list[np.ndarray]:
-        return [self._tokens[self.key(t)] for t in texts]
-
-    def save(self, keep: Sequence[str]) -> None:
-        """Write atomically, keeping only the tokens of `keep`."""
-        keys = [k for k in dict.fromkeys(self.key(t) for t in keep) if k in self._tokens]
-        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([len(self._tokens[k]) for k in keys])
-        vectors = np.concatenate([self._tokens[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float16)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.stem + ".tmp.npz")
-        np.savez(tmp, keys=np.array(keys, dtype="U32"), offsets=offsets, vectors=vectors)
-        os.replace(tmp, self.path)
