@@ -1,7 +1,8 @@
 """Composing an answer: pick the best document, say how sure we are, or decline honestly.
 
-A confident FAQ match answers with the FAQ answer; otherwise the best passage answers, trimmed to
-its sentences closest to the question. Confidence is the dense similarity of the chosen
+Documents are ranked by the fused score (faqbot.retrieval), the best three then by their tokens
+too (faqbot.token_match). A confident FAQ match answers with the FAQ answer; otherwise the best
+passage answers, trimmed to its sentences closest to the question. Confidence is the dense similarity of the chosen
 document, raised a little when the question's words also match it, and lowered when a
 different document is nearly as close (an ambiguous question). Below the threshold the bot
 declines and offers the closest FAQ questions instead.
