@@ -71,15 +71,16 @@ def main() -> None:
     added = statistics.median(timings["on"]) - statistics.median(timings["off"])
     print(f"added by logging: {added:+.2f} ms per answer (median)\n")
 
-    with TestClient(create_app(base, embedder_factory=lambda m: embedder)) as client:
+    app = create_app(base, embedder_factory=lambda m: embedder)
+    with TestClient(app) as client:
         for q in questions:
             answer = client.post("/api/ask", json={"question": q}).json()
             if "economy" in q.lower() and answer["answered"]:
                 client.post(
                     "/api/feedback", json={"answer_id": answer["answer_id"], "helpful": False, "comment": "too short"}
                 )
-        client.app.state.question_log.flush()
-        answerer = client.app.state.engine.answerer
+        app.state.question_log.flush()
+        answerer = app.state.engine.answerer
         report = build_report(base.state_dir / DB_NAME, answerer)
     print(format_report(report))
     if args.html:

@@ -213,23 +213,23 @@ def scale_part() -> None:
     print(table)
 
 
-def markdown(result: dict[str, object]) -> str:
-    f, b = result["faqbot"], result["baseline"]  # type: ignore[index]
+def markdown(result: dict[str, Any]) -> str:
+    f, b = result["faqbot"], result["baseline"]
     header = ["concurrency", "faqbot p50 ms", "faqbot p99 ms", "faqbot req/s", "baseline p50 ms", "baseline p99 ms"]
     header += ["baseline req/s", "speed-up (req/s)", "errors"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for fr, br in zip(f["runs"], b["runs"], strict=True):  # type: ignore[index]
+    for fr, br in zip(f["runs"], b["runs"], strict=True):
         ratio = fr["rps"] / br["rps"] if br["rps"] else float("nan")
         cells = [fr["concurrency"], fr["p50_ms"], fr["p99_ms"], fr["rps"], br["p50_ms"], br["p99_ms"], br["rps"]]
         cells += [f"{ratio:.2f}x", f"{fr['errors']} / {br['errors']}"]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
-    r = f["repeated_c16"]  # type: ignore[index]
+    r = f["repeated_c16"]
     lines += [
         "",
         f"repeated questions at concurrency 16 (cache hits): faqbot {r['rps']} req/s, p50 {r['p50_ms']} ms",
-        f"in-process answer: p50 {result['in_process_ms']['p50']} ms, p99 {result['in_process_ms']['p99']} ms",  # type: ignore[index]
-        f"cold start to ready: faqbot {f['cold_start_s']} s, baseline {b['cold_start_s']} s",  # type: ignore[index]
-        f"serving RSS: faqbot {f['rss_mb']} MB, baseline {b['rss_mb']} MB",  # type: ignore[index]
+        f"in-process answer: p50 {result['in_process_ms']['p50']} ms, p99 {result['in_process_ms']['p99']} ms",
+        f"cold start to ready: faqbot {f['cold_start_s']} s, baseline {b['cold_start_s']} s",
+        f"serving RSS: faqbot {f['rss_mb']} MB, baseline {b['rss_mb']} MB",
         f"build: {result['build']}",
     ]
     return "\n".join(lines) + "\n"
