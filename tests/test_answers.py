@@ -113,6 +113,8 @@ def test_a_question_about_the_page_is_answered_from_the_article_lead(real_answer
         answer = real_answerer.answer(question, page=page)
         assert answer.answered and answer.kind == "passage", (page, answer.confidence)
         assert answer.sources[0].url == "/articles/future-of-open-source-ai-models#introduction"
+        # The lead whole: its summary sentence is the one a reader asking this needs.
+        assert answer.answer == answer.sources[0].text and "This article delves into" in answer.answer
 
 
 def test_other_questions_about_the_page_are_not_answered_from_its_title(real_answerer: Answerer) -> None:

@@ -176,14 +176,16 @@ class Answerer:
         self, question: str, matched: str, encoded: Encoded, *, top_k: int, about: Article | None = None
     ) -> Answer:
         """Compose (and cache) the answer to `question`, matched as `matched`, encoded as `encoded`."""
-        fresh = self._compose(question, matched, encoded, top_k)
+        # A question about the page asks for a summary: its passage answers whole, not trimmed to the
+        # two sentences nearest the article's title ("This article delves into..." was cut).
+        fresh = self._compose(question, matched, encoded, top_k, whole=about is not None)
         with self._cache_lock:
             self._cache[self._cache_key(question, top_k, about)] = fresh
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return fresh
 
-    def _compose(self, question: str, matched: str, encoded: Encoded, top_k: int) -> Answer:
+    def _compose(self, question: str, matched: str, encoded: Encoded, top_k: int, *, whole: bool = False) -> Answer:
         scores = score(self.index, matched, encoded.vector)
         shown = max(top_k, 2)  # the confidence looks at the first two
         hits = rerank(scores.top(max(shown, CANDIDATES)), self.index.tokens, encoded.tokens)[:shown]
@@ -199,7 +201,7 @@ class Answerer:
         best = self.index.docs[hits[0].doc]
         if best.kind == "faq":
             return Answer(True, best.text, confidence, "faq", answer_id, sources, [], version, question)
-        text = self._trim(hits[0].doc, encoded.vector)
+        text = best.text if whole else self._trim(hits[0].doc, encoded.vector)
         return Answer(True, text, confidence, "passage", answer_id, sources, [], version, question)
 
     def _source(self, hit: Hit) -> Source:
