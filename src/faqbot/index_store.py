@@ -11,10 +11,11 @@
         sentences.npy        unit vectors of passage sentences, for trimming answers
         records.json         documents, key fields, sentence offsets, articles
         bm25/                the lexical index
-        tokens.npy           documents' token embeddings, float16, for re-ranking (faqbot.token_match),
-        token_offsets.npy    where each document's rows start (both absent when re-ranking is off)
+        tokens.npy           documents' token embeddings, int8, for re-ranking (faqbot.token_match),
+        token_scales.npy     each token's scale, and token_offsets.npy, where each document's rows
+                             start (all three absent when re-ranking is off)
         encoder/             the ONNX query encoder, when the build chose one
-      cache/                 embeddings by content hash, reused by the next build
+      cache/                 vectors and token embeddings by content hash, reused by the next build
 
 Readers resolve `current` once and read everything from that one directory, so a build that
 swaps in a new index never mixes two versions, and a build that dies never touches `current`.
