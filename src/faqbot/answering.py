@@ -2,10 +2,10 @@
 
 Documents are ranked by the fused score (faqbot.retrieval), the best three then by their tokens
 too (faqbot.token_match). A confident FAQ match answers with the FAQ answer; otherwise the best
-passage answers, trimmed to its sentences closest to the question. Confidence is the dense similarity of the chosen
-document, raised a little when the question's words also match it, and lowered when a
-different document is nearly as close (an ambiguous question). Below the threshold the bot
-declines and offers the closest FAQ questions instead.
+passage answers, trimmed to its sentences closest to the question. Confidence is the dense
+similarity of the chosen document, raised a little when the question's words also match it, and
+lowered when a different document is nearly as close (an ambiguous question). Below the
+threshold the bot declines and offers the closest FAQ questions instead.
 """
 
 from __future__ import annotations
@@ -106,20 +106,19 @@ class Answerer:
     def prepare(self, question: str, about: Article | None = None) -> str:
         """The form a question is matched in: normalised, misspelt words corrected, "this page"
         named as the article `about` (see faqbot.page_reference)."""
-        text = self.speller.correct(normalize_question(question))
-        return text if about is None else self.pages.rewrite(text, about)
+        return self._matched(self.speller.correct(normalize_question(question)), about)
 
-    def about(self, question: str, page: str | None = None) -> Article | None:
-        """The article a question about "this page" means (read with its spelling corrected)."""
-        return self.pages.article_for(self.speller.correct(question), page)
+    def _matched(self, corrected: str, about: Article | None) -> str:
+        """A corrected question with "this page" named as the article `about`, if it meant one."""
+        return corrected if about is None else self.pages.rewrite(corrected, about)
 
     def encode(self, question: str) -> Encoded:
         return encode_questions(self.embedder, [question])[0]
 
     def rank(self, question: str, *, strategy: Strategy = "hybrid", page: str | None = None) -> list[Hit]:
         """Every document, best first, as the answerer ranks them (the best few re-ranked by tokens)."""
-        question = normalize_question(question)
-        matched = self.prepare(question, self.about(question, page))
+        corrected = self.speller.correct(normalize_question(question))
+        matched = self._matched(corrected, self.pages.article_for(corrected, page))
         encoded = self.encode(matched)
         hits = score(self.index, matched, encoded.vector, strategy=strategy).top()
         return rerank(hits, self.index.tokens, encoded.tokens)
@@ -129,10 +128,10 @@ class Answerer:
 
         `page` is the path of the page the reader asks from: it says which article "this page" is.
         """
-        question, about, cached = self._look_up(question, top_k, page)
+        question, corrected, about, cached = self._look_up(question, top_k, page)
         if cached is not None:
             return cached
-        matched = self.prepare(question, about)
+        matched = self._matched(corrected, about)
         return self.answer_from_encoding(question, matched, self.encode(matched), top_k=top_k, about=about)
 
     async def answer_batched(
@@ -144,17 +143,19 @@ class Answerer:
         page: str | None = None,
     ) -> Answer:
         """`answer`, with the encode handed to `encode` (the server's batcher) and awaited."""
-        question, about, cached = self._look_up(question, top_k, page)
+        question, corrected, about, cached = self._look_up(question, top_k, page)
         if cached is not None:
             return cached
-        matched = self.prepare(question, about)
+        matched = self._matched(corrected, about)
         return self.answer_from_encoding(question, matched, await encode(matched), top_k=top_k, about=about)
 
-    def _look_up(self, question: str, top_k: int, page: str | None) -> tuple[str, Article | None, Answer | None]:
-        """The normalised question, the article "this page" in it means, and a cached answer if any."""
+    def _look_up(self, question: str, top_k: int, page: str | None) -> tuple[str, str, Article | None, Answer | None]:
+        """The normalised question, its spelling corrected (once: it also finds "this page"), the
+        article "this page" in it means, and a cached answer if any."""
         question = normalize_question(question)
-        about = self.about(question, page)
-        return question, about, self.cached(question, top_k, about)
+        corrected = self.speller.correct(question)
+        about = self.pages.article_for(corrected, page)
+        return question, corrected, about, self.cached(question, top_k, about)
 
     def _cache_key(self, question: str, top_k: int, about: Article | None) -> tuple[str, int, str]:
         """The normalised question, how many sources, and which article "this page" meant."""
