@@ -237,12 +237,11 @@ def _token_store(
     todo = cache.missing(texts)
     if todo:
         encoder = embedder()
-        if not isinstance(encoder, TokenEncoder):
+        encoded = encoder.encode_with_tokens(todo, progress=progress) if isinstance(encoder, TokenEncoder) else []
+        tokens = [e.tokens for e in encoded if e.tokens is not None]
+        if len(tokens) != len(todo):
             return None, {"on": False, "reason": "the embedder gives no token embeddings"}
-        tokens = [e.tokens for e in encoder.encode_with_tokens(todo, progress=progress)]
-        if any(t is None for t in tokens):
-            return None, {"on": False, "reason": "the embedder gives no token embeddings"}
-        cache.add(todo, [t for t in tokens if t is not None])
+        cache.add(todo, tokens)
     store = TokenStore.from_tokens(cache.get(texts))
     cache.save(keep=texts)
     return store, {"on": True, "tokens": len(store.codes)}
