@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= $(or $(FAQBOT_PORT),8000)
 
-.PHONY: setup run build test lint typecheck browser eval notebook bench clean
+.PHONY: setup run build test test-fast lint typecheck browser benchmarks eval notebook bench clean
 
 setup: $(STAMP)
 
@@ -25,15 +25,19 @@ run: build
 	FAQBOT_PORT=$(PORT) $(BIN)/faqbot serve
 
 # Debian's chromium drives the browser tests; install it when missing and we can (root).
+# axe-core (the accessibility checks) comes from the npm registry, pinned by tests/e2e/package-lock.json.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing and this is not root: browser tests will be skipped (outside CI)"; fi; }
+	@test -d tests/e2e/node_modules/axe-core || npm ci --prefix tests/e2e --silent
 
+# ruff for style, and import-linter for the layering (pyproject.toml: the stages import downwards only).
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
 	$(BIN)/mypy
@@ -41,9 +45,17 @@ typecheck: setup
 test: setup browser lint typecheck
 	$(BIN)/pytest
 
+# The inner loop: no model, no browser, no load test (under a minute).
+test-fast: setup
+	$(BIN)/pytest -m "not model and not browser and not slow" -q
+
+# Public benchmark data (StackFAQ, SQuAD "Normans") into benchmarks/, which git ignores: from
+# BENCHMARKS_FROM (a local folder of <set>/<file>) when given, else from the public sources.
+benchmarks: setup
+	$(BIN)/python scripts/benchmarks.py $(if $(BENCHMARKS_FROM),--from $(BENCHMARKS_FROM),)
+
 eval: build
-	$(BIN)/faqbot eval
-	$(BIN)/faqbot eval --dataset stackfaq
+	$(BIN)/faqbot eval --suite
 
 # wrk (Debian) generates the load when it can be had; else bench/loadgen.py does, in Python.
 # `make bench SCALE=1` adds the 10k/100k/1M-passage part (about 15 minutes on 2 cores).
@@ -58,4 +70,4 @@ notebook: setup
 	$(BIN)/jupyter lab notebooks/evaluation.ipynb
 
 clean:
-	rm -rf $(VENV) indexes/current indexes/builds indexes/cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) benchmarks indexes/current indexes/builds indexes/cache .pytest_cache .mypy_cache .ruff_cache

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from sentence_transformers import SentenceTransformer
 
-from faqbot.corpus import load_corpus
-from faqbot.embedding import resolve_model
+from faqbot.content.corpus import load_corpus
+from faqbot.embedding.embedder import resolve_model
 from faqbot.settings import DEFAULT_MODEL
 
 

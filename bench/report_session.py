@@ -15,12 +15,12 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from faqbot.app import create_app
-from faqbot.build import build_index
-from faqbot.embedding import load_embedder
-from faqbot.evaluation import load_questions
-from faqbot.question_log import DB_NAME
-from faqbot.report import build_report, format_report, render_html
+from faqbot.analytics.question_log import DB_NAME
+from faqbot.analytics.report import build_report, format_report, render_html
+from faqbot.embedding.embedder import load_embedder
+from faqbot.evaluation.questions import load_questions
+from faqbot.index.build import build_index
+from faqbot.server.app import create_app
 from faqbot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

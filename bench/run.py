@@ -143,9 +143,9 @@ def main() -> None:
         "FAQBOT_RATE_LIMIT": "off",
     }
 
-    from faqbot.build import build_index
-    from faqbot.engine import load_engine
-    from faqbot.evaluation import load_questions
+    from faqbot.answering.engine import load_engine
+    from faqbot.evaluation.questions import load_questions
+    from faqbot.index.build import build_index
     from faqbot.settings import Settings
 
     settings = Settings(data_dir=data, index_dir=tmp / "indexes")

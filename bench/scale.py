@@ -3,7 +3,7 @@
 Vectors: unit vectors clustered around 2,000 random centres (384-d, the default model's size),
 the shape of real text embeddings; uniform random vectors have no neighbourhoods at all, which
 no real corpus looks like. Queries: 200 corpus vectors, slightly perturbed. For each index type
-(faqbot.vector_index) it reports build time, peak memory of the process that built it, bytes
+(faqbot.index.vectors) it reports build time, peak memory of the process that built it, bytes
 per passage, single-query search p50/p99 on one thread, and recall@10 against exact search.
 Lexical: generated text (Zipf-distributed words, 40 a passage) indexed with faqbot's BM25, saved
 and memory-mapped back, at 100k and 1M. Each measurement runs in its own process, so peak memory
@@ -54,7 +54,7 @@ def peak_mb() -> float:
 def vector_run(count: int, kind: str) -> dict[str, object]:
     import faiss
 
-    from faqbot.vector_index import build_vector_index, search
+    from faqbot.index.vectors import build_vector_index, search
 
     faiss.omp_set_num_threads(2)  # building may use both cores
     vectors, queries = corpus(count)
@@ -87,7 +87,7 @@ def vector_run(count: int, kind: str) -> dict[str, object]:
 
 
 def lexical_run(count: int) -> dict[str, object]:
-    from faqbot.lexical import LexicalIndex
+    from faqbot.index.lexical import LexicalIndex
 
     rng = np.random.default_rng(0)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
@@ -128,7 +128,7 @@ def in_child(*args: str) -> dict[str, object]:
 
 
 def run(sizes: list[int]) -> dict[str, object]:
-    from faqbot.vector_index import choose_kind
+    from faqbot.index.vectors import choose_kind
 
     rows = []
     for count in sizes:

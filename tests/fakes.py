@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from faqbot.embedding import Encoded
+from faqbot.embedding.embedder import Encoded
 
 
 class HashingEmbedder:

@@ -15,8 +15,8 @@ import typer
 from pydantic import ValidationError
 
 from faqbot.errors import FaqbotError
+from faqbot.index.tokens import describe_rerank
 from faqbot.settings import Settings
-from faqbot.token_match import describe_rerank
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="faqbot: answers readers' questions from the site's own content."
@@ -48,8 +48,8 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
 ) -> None:
     """Build the index from the data directory (only what changed is embedded again)."""
-    from faqbot.build import build_index, check_data
-    from faqbot.query_encoder import describe_encoder
+    from faqbot.embedding.query_encoder import describe_encoder
+    from faqbot.index.build import build_index, check_data
 
     settings = _settings(data_dir=data_dir, index_dir=index_dir)
     try:
@@ -85,8 +85,8 @@ def ask(
     index_dir: IndexOpt = None,
 ) -> None:
     """Answer one question from the built index."""
-    from faqbot.engine import load_engine
-    from faqbot.schemas import AskRequest, AskResponse
+    from faqbot.answering.engine import load_engine
+    from faqbot.server.schemas import AskRequest, AskResponse
 
     settings = _settings(index_dir=index_dir)
     try:
@@ -120,8 +120,8 @@ def serve(
     """Serve the API (and the site) until stopped."""
     import uvicorn
 
-    from faqbot.app import create_app
-    from faqbot.index_store import load_index
+    from faqbot.index.store import load_index
+    from faqbot.server.app import create_app
 
     settings = _settings(host=host, port=port, index_dir=index_dir)
     try:
@@ -129,8 +129,8 @@ def serve(
         load_index(settings.index_dir, model=settings.model)
     except FaqbotError as exc:
         _fail(str(exc))
-    from faqbot.batching import leave_cores_to_encoders
-    from faqbot.middleware import configure_logging
+    from faqbot.server.batching import leave_cores_to_encoders
+    from faqbot.server.middleware import configure_logging
 
     configure_logging(settings.log_format)
     leave_cores_to_encoders()
@@ -150,6 +150,10 @@ def serve(
 
 @app.command(name="eval")
 def eval_command(
+    suite: Annotated[
+        bool, typer.Option("--suite", help="Run every set of the quality suite (data/eval/suite.yaml).")
+    ] = False,
+    only: Annotated[list[str] | None, typer.Option("--only", help="With --suite: only this set (repeatable).")] = None,
     eval_set: Annotated[
         Path | None, typer.Option("--set", help="Evaluation set [default data/eval/launch.yaml]")
     ] = None,
@@ -160,14 +164,18 @@ def eval_command(
     index_dir: IndexOpt = None,
 ) -> None:
     """Measure answer quality: retrieval per strategy, declines, and the threshold to use."""
-    from faqbot.evaluation import format_report, report_json
-    from faqbot.evaluation_runs import evaluate_external, evaluate_index, evaluate_stackfaq
+    from faqbot.evaluation.format import format_report, format_suite, report_json
+    from faqbot.evaluation.runs import evaluate_external, evaluate_index, evaluate_stackfaq, evaluate_suite
 
     settings = _settings(index_dir=index_dir, eval_set=eval_set)
     try:
+        if suite or only:
+            result = evaluate_suite(settings, only=only, progress=not as_json)
+            typer.echo(json.dumps(result.to_json(), indent=2) if as_json else format_suite(result))
+            return
         if dataset is not None:
             if dataset != "stackfaq":
-                _fail(f"unknown dataset {dataset!r}: the one known is stackfaq", 2)
+                _fail(f"unknown dataset {dataset!r}: the one known is stackfaq (or see --suite)", 2)
             report = evaluate_stackfaq(settings, progress=not as_json)
         elif faq is not None or queries is not None:
             if faq is None or queries is None:
@@ -187,9 +195,9 @@ def report(
     days: Annotated[int | None, typer.Option(min=1, help="Only the last N days.")] = None,
 ) -> None:
     """What readers asked: answer rate, unanswered questions grouped, unhelpful answers, top sources."""
-    from faqbot.engine import load_engine
-    from faqbot.question_log import DB_NAME
-    from faqbot.report import build_report, format_report, render_html
+    from faqbot.analytics.question_log import DB_NAME
+    from faqbot.analytics.report import build_report, format_report, render_html
+    from faqbot.answering.engine import load_engine
 
     settings = _settings()
     db = settings.state_dir / DB_NAME

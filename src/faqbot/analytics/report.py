@@ -1,0 +1,261 @@
+"""What readers asked: the report behind `faqbot report` and GET /admin/report.
+
+From the question log: questions over time and the answer rate; declined and low-confidence
+questions grouped by meaning, each group with a suggestion for the FAQ (add the question as an
+alternate of the nearest entry, or write a new entry), ready to paste into a `data/faq/` file;
+the answers readers marked unhelpful, with their comments; the most asked FAQ entries and sections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from faqbot.analytics.question_log import connect
+from faqbot.answering.answerer import Answerer
+
+# Questions answered with less confidence than threshold + this margin count as "low confidence".
+LOW_CONFIDENCE_MARGIN = 0.1
+# Two questions share a cluster when their cosine to the cluster's centre reaches this.
+CLUSTER_SIMILARITY = 0.6
+# A cluster close enough to an FAQ entry to be one more phrasing of it.
+ALTERNATE_SIMILARITY = 0.55
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class Suggestion:
+    action: str  # "add-alternate" or "new-entry"
+    faq_id: str | None
+    faq_question: str | None
+    similarity: float
+    snippet: str  # YAML to paste into a data/faq/ file
+
+
+@dataclass
+class Cluster:
+    size: int
+    examples: list[str]
+    declined: int
+    suggestion: Suggestion
+
+
+@dataclass
+class Report:
+    generated_at: str
+    totals: dict[str, float]
+    per_day: list[dict[str, Any]]
+    clusters: list[Cluster]
+    unhelpful: list[dict[str, Any]]
+    top_sources: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_report(db_path: Path, answerer: Answerer, *, days: int | None = None, limit: int = 10) -> Report:
+    connection = connect(db_path)
+    connection.row_factory = sqlite3.Row
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).timestamp() if days else 0.0
+    rows = connection.execute("SELECT * FROM questions WHERE time >= ? ORDER BY time", (since,)).fetchall()
+    feedback = connection.execute("SELECT * FROM feedback WHERE time >= ?", (since,)).fetchall()
+    connection.close()
+
+    total = len(rows)
+    answered = sum(r["answered"] for r in rows)
+    per_day: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        day = dt.datetime.fromtimestamp(r["time"], dt.UTC).date().isoformat()
+        per_day[day][0] += 1
+        per_day[day][1] += r["answered"]
+    unhelpful_feedback = [f for f in feedback if not f["helpful"]]
+    return Report(
+        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        totals={
+            "questions": total,
+            "answered": answered,
+            "declined": total - answered,
+            "answer_rate": round(answered / total, 4) if total else 0.0,
+            "feedback": len(feedback),
+            "unhelpful": len(unhelpful_feedback),
+        },
+        per_day=[{"day": d, "questions": q, "answered": a} for d, (q, a) in sorted(per_day.items())],
+        clusters=cluster_unanswered(rows, answerer)[:limit],
+        unhelpful=_unhelpful(rows, feedback, limit),
+        top_sources=_top_sources(rows, answerer, limit),
+    )
+
+
+def cluster_unanswered(rows: list[sqlite3.Row], answerer: Answerer) -> list[Cluster]:
+    """Declined and low-confidence questions, grouped by meaning, biggest group first."""
+    low = answerer.threshold + LOW_CONFIDENCE_MARGIN
+    picked = [r for r in rows if not r["answered"] or r["confidence"] < low]
+    if not picked:
+        return []
+    counts = Counter(r["normalized"].strip() for r in picked)
+    declined = Counter(r["normalized"].strip() for r in picked if not r["answered"])
+    texts = [t for t, _ in counts.most_common()]  # most asked first: they seed the clusters
+    vectors = answerer.embedder.encode(texts)
+    members: list[list[int]] = []
+    centres: list[np.ndarray] = []
+    for i, vector in enumerate(vectors):
+        scores = [float(c @ vector) for c in centres]
+        best = int(np.argmax(scores)) if scores else -1
+        if best >= 0 and scores[best] >= CLUSTER_SIMILARITY:
+            members[best].append(i)
+            centre = vectors[members[best]].mean(axis=0)
+            centres[best] = centre / np.linalg.norm(centre)
+        else:
+            members.append([i])
+            centres.append(vector)
+    faq_docs, faq_vectors = _faq_vectors(answerer)
+    clusters = []
+    for group, centre in zip(members, centres, strict=True):
+        group_texts = [texts[i] for i in group]
+        clusters.append(
+            Cluster(
+                size=sum(counts[t] for t in group_texts),
+                examples=group_texts[:MAX_EXAMPLES],
+                declined=sum(declined[t] for t in group_texts),
+                suggestion=_suggest(group_texts[0], centre, faq_docs, faq_vectors),
+            )
+        )
+    return sorted(clusters, key=lambda c: (-c.size, c.examples[0]))
+
+
+def _faq_vectors(answerer: Answerer) -> tuple[list[Any], np.ndarray]:
+    docs = answerer.index.faq_docs()
+    phrasings = [(i, text) for i, d in enumerate(docs) for text in (d.question, *d.alternates)]
+    if not phrasings:
+        return docs, np.zeros((0, answerer.embedder.dimension), dtype=np.float32)
+    vectors = answerer.embedder.encode([t for _, t in phrasings])
+    best = np.full((len(docs), vectors.shape[1]), 0.0, dtype=np.float32)
+    # One vector per entry: the mean of its phrasings, normalised.
+    sums: dict[int, list[np.ndarray]] = defaultdict(list)
+    for (i, _), v in zip(phrasings, vectors, strict=True):
+        sums[i].append(v)
+    for i, vs in sums.items():
+        mean = np.mean(vs, axis=0)
+        best[i] = mean / np.linalg.norm(mean)
+    return docs, best
+
+
+def _suggest(example: str, centre: np.ndarray, docs: list[Any], vectors: np.ndarray) -> Suggestion:
+    if len(docs):
+        similarities = vectors @ centre
+        best = int(np.argmax(similarities))
+        if float(similarities[best]) >= ALTERNATE_SIMILARITY:
+            doc = docs[best]
+            snippet = yaml.safe_dump(
+                [{"id": doc.id, "question": doc.question, "alternates": [*doc.alternates, example]}],
+                sort_keys=False,
+                allow_unicode=True,
+                width=100,
+            )
+            return Suggestion(
+                "add-alternate",
+                doc.id,
+                doc.question,
+                round(float(similarities[best]), 3),
+                f"# add the alternate to entry {doc.id} (answer unchanged)\n{snippet}",
+            )
+        similarity = round(float(similarities[best]), 3)
+    else:
+        similarity = 0.0
+    snippet = yaml.safe_dump(
+        [{"question": example, "answer": "TODO: write the answer"}], sort_keys=False, allow_unicode=True, width=100
+    )
+    return Suggestion("new-entry", None, None, similarity, f"# no close entry: a new FAQ entry is needed\n{snippet}")
+
+
+def _unhelpful(rows: list[sqlite3.Row], feedback: list[sqlite3.Row], limit: int) -> list[dict[str, Any]]:
+    by_answer = {r["answer_id"]: r for r in rows}
+    votes: dict[str, dict[str, Any]] = {}
+    for f in feedback:
+        entry = votes.setdefault(f["answer_id"], {"down": 0, "up": 0, "comments": []})
+        entry["up" if f["helpful"] else "down"] += 1
+        if f["comment"]:
+            entry["comments"].append(f["comment"])
+    out = []
+    for answer_id, v in votes.items():
+        if v["down"] == 0:
+            continue
+        row = by_answer.get(answer_id)
+        out.append(
+            {
+                "answer_id": answer_id,
+                "question": row["question"] if row else None,
+                "kind": row["kind"] if row else None,
+                "top_source": row["top_source"] if row else None,
+                **v,
+            }
+        )
+    return sorted(out, key=lambda e: (-e["down"], e["answer_id"]))[:limit]
+
+
+def _top_sources(rows: list[sqlite3.Row], answerer: Answerer, limit: int) -> list[dict[str, Any]]:
+    docs = {d.id: d for d in answerer.index.docs}
+    counts: Counter[str] = Counter()
+    for r in rows:
+        if r["answered"] and r["top_source"]:
+            doc = docs.get(r["top_source"])
+            # Passages count towards their section: readers ask about sections, not windows.
+            counts[
+                f"faq:{doc.id}" if doc and doc.kind == "faq" else f"section:{doc.url}" if doc else r["top_source"]
+            ] += 1
+    out = []
+    for key, count in counts.most_common(limit):
+        kind, _, ref = key.partition(":")
+        label = next(
+            (
+                d.question if d.kind == "faq" else f"{d.title} › {d.section}"
+                for d in docs.values()
+                if (kind == "faq" and d.id == ref) or (kind == "section" and d.url == ref)
+            ),
+            ref,
+        )
+        out.append({"kind": kind, "ref": ref, "label": label, "count": count})
+    return out
+
+
+def format_report(report: Report) -> str:
+    t = report.totals
+    lines = [
+        f"{int(t['questions'])} questions, {int(t['answered'])} answered ({t['answer_rate']:.0%}), "
+        f"{int(t['declined'])} declined; {int(t['feedback'])} feedback, {int(t['unhelpful'])} unhelpful",
+        "",
+        "per day:",
+        *(f"  {d['day']}  {d['questions']:>5} asked  {d['answered']:>5} answered" for d in report.per_day),
+        "",
+        "unanswered or unsure, grouped by meaning:",
+    ]
+    for c in report.clusters:
+        lines.append(f"  [{c.size}] {' | '.join(c.examples[:3])}")
+        s = c.suggestion
+        if s.action == "add-alternate":
+            lines.append(f"      -> close to FAQ {s.faq_id!r} ({s.similarity:.2f}): add as an alternate")
+        else:
+            lines.append(f"      -> no close entry ({s.similarity:.2f}): a new FAQ entry is needed")
+        lines.extend("         " + line for line in s.snippet.rstrip().splitlines())
+    lines += ["", "answers marked unhelpful:"]
+    for u in report.unhelpful:
+        comments = "; ".join(u["comments"]) or "no comment"
+        lines.append(f"  {u['down']} down, {u['up']} up: {u['question']!r} -> {u['top_source']} ({comments})")
+    lines += ["", "most asked sources:"]
+    lines += [f"  {s['count']:>5}  {s['label']}" for s in report.top_sources]
+    return "\n".join(lines)
+
+
+def render_html(report: Report, templates_dir: Path) -> str:
+    """A self-contained page (inline styles and SVG charts, no scripts, nothing fetched)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    environment = Environment(loader=FileSystemLoader(templates_dir), autoescape=select_autoescape(["html"]))
+    return environment.get_template("report.html").render(report=report)

@@ -1,0 +1,91 @@
+"""`faqbot eval`'s report as text for people and JSON for machines."""
+
+from __future__ import annotations
+
+import json
+
+from faqbot.evaluation.metrics import STRATEGIES, Report, failures
+from faqbot.evaluation.suite import SuiteResult
+
+METRICS = ("hit@1", "hit@3", "mrr@10", "ndcg@10", "span@1")
+
+
+def format_report(report: Report) -> str:
+    lines = [
+        f"questions: {report.counts.get('in', 0)} in scope, "
+        f"{report.counts.get('far', 0)} far, {report.counts.get('near', 0)} near",
+        "",
+    ]
+    shown = [m for m in METRICS if any(m in values for values in report.retrieval.values())]
+    lines.append(f"{'strategy':<10} " + " ".join(f"{m:>8}" for m in shown))
+    for strategy, values in report.retrieval.items():
+        if values:
+            lines.append(f"{strategy:<10} " + " ".join(f"{values.get(m, float('nan')):>8.3f}" for m in shown))
+    lines.append("")
+    lines.append(f"answering at threshold {report.threshold:.2f}:")
+    for name, value in report.answering.items():
+        lines.append(f"  {name:<20} {value:.3f}")
+    if report.recommended_threshold is None:
+        lines.append(
+            "recommended threshold: none (no threshold declines 95% of out-of-scope questions, or there are none)"
+        )
+    else:
+        lines.append(
+            f"recommended threshold: {report.recommended_threshold:.2f}"
+            " (the most right answers with >= 95% of out-of-scope questions declined)"
+        )
+    bad = failures(report.results)
+    if bad:
+        lines.append("")
+        lines.append(f"failures ({len(bad)}):")
+        for f in bad:
+            verdict = "answered" if f.answered else "declined"
+            lines.append(f"  [{f.kind}] {f.question!r}: expected {f.expected}, got {f.got}")
+            lines.append(f"      {verdict}, confidence {f.confidence:.2f}")
+    return "\n".join(lines)
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2)
+
+
+def suite_rows(result: SuiteResult) -> list[dict[str, object]]:
+    """One row per set: its main retrieval figure per strategy, and how the answerer answers."""
+    rows: list[dict[str, object]] = []
+    for name, report in result.reports.items():
+        main = "hit@1" if "hit@1" in report.retrieval["answerer"] else "span@1"
+        row: dict[str, object] = {"set": name, "questions": sum(report.counts.values()), "measure": main}
+        row.update({s: report.retrieval[s].get(main) for s in STRATEGIES})
+        row["answered right"] = report.answering["answered_right"]
+        row["answered, holds span"] = report.answering.get("answered_span")
+        row["out of scope declined"] = report.answering.get("out_declined")
+        rows.append(row)
+    return rows
+
+
+def format_suite(result: SuiteResult) -> str:
+    """The suite as a Markdown table, then what was skipped and each set's peer figures."""
+    columns = [
+        "set",
+        "questions",
+        "measure",
+        *STRATEGIES,
+        "answered right",
+        "answered, holds span",
+        "out of scope declined",
+    ]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in suite_rows(result):
+        cells = [
+            f"{row[c]:.3f}" if isinstance(row[c], float) else "–" if row[c] is None else str(row[c]) for c in columns
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    means = [row["answerer"] for row in suite_rows(result) if isinstance(row["answerer"], float)]
+    if means:
+        lines.append(f"\nmean of the answerer's main figure over {len(means)} sets: {sum(means) / len(means):.3f}")
+    for name, eval_set in result.sets.items():
+        if eval_set.peers:
+            lines.append(f"{name} peers: " + ", ".join(f"{k} {v:.3f}" for k, v in eval_set.peers.items()))
+    for name, why in result.skipped.items():
+        lines.append(f"skipped {name}: {why}")
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""Evaluation sets: labelled questions, read from YAML or JSON.
+
+A set has `in_scope` questions, each `q` with `expect` (the FAQ entry id or section anchor that
+answers it) and/or `spans` (short exact texts a right answer contains), and `out_of_scope`
+questions, each `q` with `kind` `far` (nothing to do with the site) or `near` (on its subject, but
+not answered by its content). A plain list of `{q, expect}` is an in-scope-only query file (as
+made from StackFAQ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from faqbot.errors import DataError
+
+Kind = Literal["in", "far", "near"]
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    q: str
+    kind: Kind
+    expect: str | None = None  # an FAQ id or a section anchor (None: only spans are known)
+    spans: tuple[str, ...] = ()  # a right answer contains one of them (case-insensitive)
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """The questions of the set in `path`; DataError naming the entry when one is malformed."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise DataError(path, f"cannot read the evaluation set: {exc}") from None
+    if isinstance(data, list):
+        data = {"in_scope": data}
+    if not isinstance(data, dict):
+        raise DataError(path, "an evaluation set has 'in_scope' and 'out_of_scope' lists")
+    questions: list[EvalQuestion] = []
+    for number, item in enumerate(data.get("in_scope") or [], start=1):
+        spans = item.get("spans") if isinstance(item, dict) else None
+        if spans is not None and (not isinstance(spans, list) or not all(isinstance(s, str) and s for s in spans)):
+            raise DataError(path, "'spans' must be a list of texts", entry=f"in_scope {number}")
+        if not isinstance(item, dict) or not item.get("q") or not (item.get("expect") or spans):
+            raise DataError(
+                path, "each in-scope question needs 'q' and 'expect' or 'spans'", entry=f"in_scope {number}"
+            )
+        expect = str(item["expect"]) if item.get("expect") else None
+        questions.append(EvalQuestion(str(item["q"]), "in", expect, tuple(spans or ())))
+    for number, item in enumerate(data.get("out_of_scope") or [], start=1):
+        if not isinstance(item, dict) or not item.get("q") or item.get("kind") not in ("far", "near"):
+            raise DataError(
+                path, "each out-of-scope question needs 'q' and kind 'far' or 'near'", entry=f"out {number}"
+            )
+        questions.append(EvalQuestion(str(item["q"]), item["kind"], None))
+    if not questions:
+        raise DataError(path, "the evaluation set has no questions")
+    return questions
+
+
+def holds_span(text: str, spans: tuple[str, ...]) -> bool:
+    """Whether `text` contains one of `spans`, ignoring case and runs of white space."""
+    folded = " ".join(text.split()).casefold()
+    return any(" ".join(span.split()).casefold() in folded for span in spans)

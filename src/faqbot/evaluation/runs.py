@@ -1,0 +1,139 @@
+"""Where `faqbot eval` gets its answerers: the built index, a FAQ set built on the side, or every
+set of the quality suite (faqbot.evaluation.suite), each built as a site of its own."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from faqbot.answering.answerer import Answerer
+from faqbot.embedding.embedder import Embedder, load_embedder
+from faqbot.embedding.query_encoder import load_query_encoder
+from faqbot.errors import DataError
+from faqbot.evaluation.metrics import Report, evaluate
+from faqbot.evaluation.questions import load_questions
+from faqbot.evaluation.stackfaq import convert
+from faqbot.evaluation.suite import SuiteResult, load_suite, materialise, scratch
+from faqbot.index.build import build_index
+from faqbot.index.store import CACHE, LoadedIndex, load_index
+from faqbot.settings import Settings
+
+EVAL_INDEXES = "eval"
+
+
+def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Report:
+    questions = load_questions(questions_file)
+    with tqdm(total=len(questions), desc="questions", disable=not progress, leave=False) as bar:
+        return evaluate(answerer, questions, progress=bar.update)
+
+
+def _answerer(settings: Settings, index: LoadedIndex, embedder_factory: Callable[[str], Embedder]) -> Answerer:
+    """An answerer encoding questions as the server would (the index's chosen encoder)."""
+    encoder = load_query_encoder(settings, index.directory, index.manifest.encoder, torch_factory=embedder_factory)
+    return Answerer(index, encoder, threshold=settings.threshold)
+
+
+def evaluate_index(
+    settings: Settings, *, progress: bool = False, embedder_factory: Callable[[str], Embedder] = load_embedder
+) -> Report:
+    """The evaluation set against the index `faqbot build` made."""
+    index = load_index(settings.index_dir, model=settings.model)
+    return _evaluate(_answerer(settings, index, embedder_factory), settings.eval_set, progress)
+
+
+def evaluate_external(
+    settings: Settings,
+    faq_file: Path,
+    queries_file: Path,
+    *,
+    progress: bool = False,
+    embedder_factory: Callable[[str], Embedder] = load_embedder,
+) -> Report:
+    """A FAQ file of its own, imported and built like any site's FAQ, then its queries."""
+    if not faq_file.is_file():
+        raise DataError(faq_file, "no such FAQ file")
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "data"
+        (data_dir / "faq").mkdir(parents=True)
+        shutil.copy(faq_file, data_dir / "faq" / faq_file.name)
+        # Kept under the index directory so a rerun reuses the embedding cache.
+        eval_settings = settings.model_copy(
+            update={"data_dir": data_dir, "index_dir": settings.index_dir / EVAL_INDEXES / faq_file.stem}
+        )
+        build_index(eval_settings, embedder_factory=embedder_factory, progress=progress)
+    index = load_index(eval_settings.index_dir, model=settings.model)
+    return _evaluate(_answerer(settings, index, embedder_factory), queries_file, progress)
+
+
+def evaluate_stackfaq(
+    settings: Settings, *, progress: bool = False, embedder_factory: Callable[[str], Embedder] = load_embedder
+) -> Report:
+    source = settings.benchmarks_dir / "stackfaq" / "stackExchange-FAQ.json"
+    if not source.is_file():
+        raise DataError(source, "StackFAQ is not here: 'make benchmarks' brings it in (FAQBOT_BENCHMARKS_DIR: where)")
+    with tempfile.TemporaryDirectory() as tmp:
+        faq_file, queries_file = Path(tmp) / "stackfaq.json", Path(tmp) / "stackfaq-queries.yaml"
+        convert(source, faq_file, queries_file)
+        return evaluate_external(settings, faq_file, queries_file, progress=progress, embedder_factory=embedder_factory)
+
+
+def _shared(factory: Callable[[str], Embedder]) -> Callable[[str], Embedder]:
+    """One model for every build of a run (it takes seconds to load)."""
+    loaded: dict[str, Embedder] = {}
+
+    def get(model: str) -> Embedder:
+        if model not in loaded:
+            loaded[model] = factory(model)
+        return loaded[model]
+
+    return get
+
+
+def evaluate_suite(
+    settings: Settings,
+    *,
+    only: list[str] | None = None,
+    progress: bool = False,
+    embedder_factory: Callable[[str], Embedder] = load_embedder,
+) -> SuiteResult:
+    """Every set of the suite (or those named in `only`), each built and evaluated on its own."""
+    sets = [s for s in load_suite(settings.eval_suite) if only is None or s.name in only]
+    if only is not None and len(sets) != len(only):
+        known = ", ".join(s.name for s in load_suite(settings.eval_suite))
+        raise DataError(
+            settings.eval_suite, f"no set named {sorted(set(only) - {s.name for s in sets})}; known: {known}"
+        )
+    factory = _shared(embedder_factory)
+    result = SuiteResult({}, {s.name: s for s in sets}, {})
+    with scratch() as tmp:
+        for eval_set in sets:
+            found = materialise(eval_set, settings.benchmarks_dir, Path(tmp))
+            if isinstance(found, str):
+                result.skipped[eval_set.name] = found
+                continue
+            data_dir, questions = found
+            index_dir = settings.index_dir / EVAL_INDEXES / eval_set.name
+            _share_encoder_exports(settings.index_dir, index_dir)
+            eval_settings = settings.model_copy(update={"data_dir": data_dir, "index_dir": index_dir})
+            build_index(eval_settings, embedder_factory=factory, progress=progress)
+            index = load_index(index_dir, model=settings.model)
+            if progress:
+                print(f"{eval_set.name}: evaluating", flush=True)
+            result.reports[eval_set.name] = _evaluate(_answerer(settings, index, factory), questions, progress)
+    return result
+
+
+def _share_encoder_exports(main: Path, index_dir: Path) -> None:
+    """Every suite set's build uses one cache of ONNX exports: an export takes a minute."""
+    shared = main / EVAL_INDEXES / "encoders"
+    link = index_dir / CACHE / "encoders"
+    shared.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.exists():
+            shutil.rmtree(link)
+        link.symlink_to(shared.resolve())

@@ -1,0 +1,97 @@
+"""The quality suite: every evaluation set the project has, each built as a site of its own.
+
+`data/eval/suite.yaml` lists the sets. A set is a content folder (`articles/`, `faq/`) with a
+question file, or a public benchmark (`benchmark: stackfaq` or `squad-normans`) converted into
+one from `benchmarks/` (`make benchmarks`); a benchmark that is not there is reported as skipped.
+Each set is built like any site (into `<index dir>/eval/<name>`, so reruns reuse the embedding
+cache) and evaluated through the answerer as served (faqbot.evaluation.metrics).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from faqbot.errors import DataError
+from faqbot.evaluation import squad, stackfaq
+from faqbot.evaluation.metrics import Report
+
+BENCHMARK_FILES = {"stackfaq": "stackExchange-FAQ.json", "squad-normans": "squad2-normans.json"}
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    about: str
+    data: Path | None = None  # a content folder (None: made from the benchmark)
+    questions: Path | None = None
+    benchmark: str | None = None
+    peers: dict[str, float] = field(default_factory=dict)  # reference figures from the set's source notes
+
+
+@dataclass
+class SuiteResult:
+    reports: dict[str, Report]
+    sets: dict[str, EvalSet]
+    skipped: dict[str, str]  # set -> why
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sets": {
+                name: {**report.to_json(), "peers": self.sets[name].peers} for name, report in self.reports.items()
+            },
+            "skipped": self.skipped,
+        }
+
+
+def load_suite(path: Path) -> list[EvalSet]:
+    """The sets listed in `path`, their paths made absolute; DataError naming a malformed one."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = data["sets"]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise DataError(path, f"cannot read the suite ({exc}): it needs 'sets: {{name: {{...}}}}'") from None
+    sets = []
+    for name, entry in entries.items():
+        if not isinstance(entry, dict) or not (
+            entry.get("benchmark") or (entry.get("data") and entry.get("questions"))
+        ):
+            raise DataError(path, "a set needs 'data' and 'questions', or 'benchmark'", entry=str(name))
+        if entry.get("benchmark") and entry["benchmark"] not in BENCHMARK_FILES:
+            raise DataError(path, f"unknown benchmark; known: {', '.join(BENCHMARK_FILES)}", entry=str(name))
+        sets.append(
+            EvalSet(
+                name=str(name),
+                about=str(entry.get("about", "")),
+                data=(path.parent / entry["data"]).resolve() if entry.get("data") else None,
+                questions=(path.parent / entry["questions"]).resolve() if entry.get("questions") else None,
+                benchmark=entry.get("benchmark"),
+                peers={str(k): float(v) for k, v in (entry.get("peers") or {}).items()},
+            )
+        )
+    return sets
+
+
+def materialise(eval_set: EvalSet, benchmarks: Path, workdir: Path) -> tuple[Path, Path] | str:
+    """The set's content folder and question file, converting a benchmark into `workdir`; or why not."""
+    if eval_set.benchmark is None:
+        assert eval_set.data is not None and eval_set.questions is not None
+        return eval_set.data, eval_set.questions
+    source = benchmarks / eval_set.benchmark / BENCHMARK_FILES[eval_set.benchmark]
+    if not source.is_file():
+        return f"{source} is missing: 'make benchmarks' brings it in"
+    data, questions = workdir / eval_set.name / "data", workdir / eval_set.name / "questions.yaml"
+    if eval_set.benchmark == "stackfaq":
+        (data / "faq").mkdir(parents=True, exist_ok=True)
+        stackfaq.convert(source, data / "faq" / "stackfaq.json", questions)
+    else:
+        squad.convert(source, data, questions)
+    return data, questions
+
+
+def scratch() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="faqbot-suite-")

@@ -1,0 +1,158 @@
+"""Lexical retrieval: BM25 (the bm25s library) over stemmed words without stop words.
+
+`relevance` puts a document's BM25 score on a scale that means the same for every question: the
+share of the question's word evidence the document carries. Its denominator is what the question
+could score at best, each word counted at the best score it gets in any document, and a word no
+document contains counted at a typical word's best (it is evidence that nothing here matches).
+Dividing by the top document's score instead gives the top document 1 however weak its match
+is: on StackFAQ, where many entries share a product name, that promoted wrong entries (README,
+Answer quality).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+_WORD = re.compile(r"\w+")
+# bm25s's English list is short; question words carry no topic and would make every FAQ question match.
+STOP_WORDS = frozenset(STOPWORDS_EN) | {
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "why",
+    "how",
+    "when",
+    "where",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "shall",
+    "may",
+    "might",
+    "i",
+    "me",
+    "my",
+    "we",
+    "our",
+    "you",
+    "your",
+    "about",
+    "tell",
+    "explain",
+    "know",
+    "some",
+    "any",
+    "was",
+    "were",
+    "been",
+    "has",
+    "have",
+    "had",
+    "its",
+    "from",
+    "so",
+}
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1]
+    return list(_stemmer().stemWords(words))
+
+
+TOKEN_BEST = "token_best.npy"
+
+
+class LexicalIndex:
+    """BM25 scores of a query against every document.
+
+    bm25s builds and stores the index (a word-major sparse matrix of per-document scores); scoring
+    reads that matrix here, as plain arrays: a question's few words each add their row. bm25s's
+    own path (memory-mapped array views, `np.add.at`) costs two to three times as much, on the hot
+    path of every answer.
+    """
+
+    def __init__(self, retriever: bm25s.BM25, size: int, token_best: np.ndarray):
+        self._retriever = retriever
+        self.size = size
+        self._vocabulary: dict[str, int] = retriever.vocab_dict
+        # np.asarray drops the memmap subclass (whose every slice costs Python calls), not the mapping.
+        self._data = np.asarray(retriever.scores["data"])
+        self._rows = np.asarray(retriever.scores["indices"])
+        self._starts = np.asarray(retriever.scores["indptr"])
+        self._token_best = token_best  # per vocabulary id, its best score in any document
+        self._unknown_word = float(np.median(token_best)) if token_best.size else 0.0
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        # bm25s sets its own logger to DEBUG, so every build printed "Building index from tokens".
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        retriever = bm25s.BM25()
+        # A document with no indexable word still needs a slot so positions line up.
+        retriever.index([tokenize(text) or ["\x00"] for text in texts], show_progress=False)
+        return cls(retriever, len(texts), _token_best(retriever))
+
+    def save(self, directory: Path) -> None:
+        self._retriever.save(str(directory), show_progress=False)
+        np.save(directory / TOKEN_BEST, self._token_best)
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> LexicalIndex:
+        retriever = bm25s.BM25.load(str(directory), mmap=True, show_progress=False)
+        return cls(retriever, size, np.load(directory / TOKEN_BEST))
+
+    def scores(self, query: str) -> np.ndarray:
+        """Raw BM25 of every document."""
+        return self._scores(self._ids(tokenize(query)))
+
+    def relevance(self, query: str) -> np.ndarray:
+        """BM25 of every document as a share of the best the query could score, in [0, 1]."""
+        ids = self._ids(tokenize(query))
+        raw = self._scores(ids)
+        bound = sum(self._unknown_word if i is None else float(self._token_best[i]) for i in ids)
+        return np.minimum(raw / bound, 1.0) if bound > 0 else raw
+
+    def _ids(self, tokens: list[str]) -> list[int | None]:
+        """Each query word's row in the score matrix, None for a word no document contains."""
+        rows = len(self._starts) - 1  # bm25s gives '' an id past the matrix: it scores nothing
+        ids = (self._vocabulary.get(token) for token in tokens)
+        return [i if i is not None and i < rows else None for i in ids]
+
+    def _scores(self, ids: list[int | None]) -> np.ndarray:
+        scores = np.zeros(self.size, dtype=np.float32)
+        for i in ids:  # a word repeated in the question counts each time, as in bm25s
+            if i is not None:
+                start, end = self._starts[i], self._starts[i + 1]
+                scores[self._rows[start:end]] += self._data[start:end]  # a row names each document once
+        return scores
+
+
+def _token_best(retriever: bm25s.BM25) -> np.ndarray:
+    """Each word's best score in any document, from the index's word-major score matrix."""
+    data = np.asarray(retriever.scores["data"], dtype=np.float32)
+    starts = np.asarray(retriever.scores["indptr"], dtype=np.int64)
+    # bm25s gives '' a vocabulary id past the matrix's columns; it scores nothing.
+    best = np.zeros(max(len(starts) - 1, len(retriever.vocab_dict)), dtype=np.float32)
+    filled = np.flatnonzero(starts[1:] > starts[:-1])
+    if filled.size:
+        best[filled] = np.maximum.reduceat(data, starts[filled])
+    return best

@@ -1,0 +1,89 @@
+"""The site's pages (Jinja2 under `faqbot/web/templates/`), its static files and the widget script."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markdown_it.token import Token
+
+from faqbot.content.articles import INTRODUCTION_ANCHOR, Article, markdown_parser
+from faqbot.content.corpus import FAQ_ANCHOR_PREFIX
+from faqbot.server.deps import AnswererDep, AssetsDep, TemplatesDep
+from faqbot.server.static_assets import LONG_CACHE, NO_CACHE
+from faqbot.text import slugify
+
+router = APIRouter(include_in_schema=False)
+
+# No inline script anywhere, no third-party origin: everything the pages need is served here.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
+
+
+def render_article_html(article: Article) -> str:
+    """The article's Markdown as HTML: raw HTML off, an id on every section heading."""
+    parser = markdown_parser()
+    tokens = parser.parse(article.body)
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag in ("h1", "h2"):
+            heading: Token = tokens[index + 1]
+            token.attrSet("id", slugify(heading.content))
+            if token.tag == "h1":
+                token.tag = tokens[index + 2].tag = "h2"  # the page title is the only h1
+    html: str = parser.renderer.render(tokens, parser.options, {})
+    return f'<div id="{INTRODUCTION_ANCHOR}"></div>' + html
+
+
+def _page(templates: Jinja2Templates, request: Request, name: str, context: Mapping[str, object]) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, dict(context))
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, answerer: AnswererDep, templates: TemplatesDep) -> HTMLResponse:
+    articles = sorted(answerer.index.articles, key=lambda a: a.date, reverse=True)
+    return _page(templates, request, "index.html", {"articles": articles})
+
+
+@router.get("/articles/{slug}", response_class=HTMLResponse)
+def article_page(slug: str, request: Request, answerer: AnswererDep, templates: TemplatesDep) -> HTMLResponse:
+    article = next((a for a in answerer.index.articles if a.slug == slug), None)
+    if article is None:
+        raise HTTPException(status_code=404, detail=f"no article {slug!r}")
+    context = {
+        "article": article,
+        "body": render_article_html(article),
+        "faq": answerer.index.faq_docs(article=slug),
+        "faq_prefix": FAQ_ANCHOR_PREFIX,
+    }
+    return _page(templates, request, "article.html", context)
+
+
+@router.get("/faq", response_class=HTMLResponse)
+def faq_page(request: Request, answerer: AnswererDep, templates: TemplatesDep) -> HTMLResponse:
+    titles = {a.slug: a for a in answerer.index.articles}
+    context = {"faq": answerer.index.faq_docs(), "articles": titles, "faq_prefix": FAQ_ANCHOR_PREFIX}
+    return _page(templates, request, "faq.html", context)
+
+
+@router.get("/static/{name:path}")
+def static_file(name: str, request: Request, assets: AssetsDep) -> Response:
+    asset = assets.get(name)
+    if asset is None:
+        raise HTTPException(status_code=404, detail="no such file")
+    fresh = request.query_params.get("v") == asset.digest
+    headers = {"Cache-Control": LONG_CACHE if fresh else NO_CACHE, "ETag": f'"{asset.digest}"'}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+
+@router.get("/widget.js")
+def widget_script(request: Request, assets: AssetsDep) -> Response:
+    """The embeddable widget at a fixed URL (sites paste this tag once): revalidated, never stale."""
+    return static_file("widget.js", request, assets)

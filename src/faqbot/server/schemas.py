@@ -1,0 +1,124 @@
+"""The HTTP API's request and response bodies: one model per direction, one shape per answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
+
+from faqbot.text import normalize_question
+
+MAX_QUESTION_CHARS = 1000
+MAX_PAGE_CHARS = 2048
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"question": "What is green AI?", "top_k": 3}]}
+    )
+
+    # The limits are validated below (with plain messages); they are also published in the schema.
+    question: StrictStr = Field(
+        description="The reader's question: 1 to 1,000 characters, not only spaces or control characters.",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": r"[^\s\x00-\x1f\x7f-\x9f]"},
+    )
+    top_k: StrictInt = Field(3, ge=1, le=10, description="How many sources to return (1 to 10).")
+    page: StrictStr | None = Field(
+        default=None,
+        max_length=MAX_PAGE_CHARS,
+        description="The path (or URL) of the page the reader asks from; the widget sends it. It says which "
+        "article a question about 'this page' or 'this article' means.",
+    )
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _integral_number(cls, value: object) -> object:
+        # JSON Schema counts 5.0 as an integer; strings and booleans stay refused.
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    @field_validator("question")
+    @classmethod
+    def _question_has_text(cls, value: str) -> str:
+        if not normalize_question(value):
+            raise ValueError("must not be empty or blank")
+        if len(value) > MAX_QUESTION_CHARS:
+            raise ValueError(f"must be at most {MAX_QUESTION_CHARS} characters (got {len(value)})")
+        return value
+
+
+class SourceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: Literal["faq", "passage"]
+    title: str = Field(description="The article's title (or 'FAQ').")
+    section: str = Field(description="The section title, or the FAQ question.")
+    url: str = Field(description="A deep link: the article URL with the section's anchor.")
+    text: str
+    score: float
+
+
+class AskResponse(BaseModel):
+    """The same shape whether the bot answered or declined."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    answered: bool
+    answer: str = Field(description="The answer, or a polite decline when answered is false.")
+    confidence: float = Field(ge=0.0, le=1.0)
+    kind: Literal["faq", "passage", "none"]
+    answer_id: str = Field(description="Identifies this answer, for POST /api/feedback.")
+    sources: list[SourceOut] = Field(description="The top_k closest matches, also when the bot declined.")
+    suggestions: list[str] = Field(
+        description="When declined: the closest FAQ questions ('did you mean'). When answered: another match that "
+        "came nearly as close, if one did."
+    )
+    index_version: str
+
+
+class FaqEntryOut(BaseModel):
+    id: str
+    question: str
+    answer: str
+    url: str
+    alternates: list[str] = []
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: StrictStr = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    helpful: StrictBool
+    comment: StrictStr | None = Field(None, max_length=2000)
+
+
+class FeedbackResponse(BaseModel):
+    recorded: bool
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    ready: bool
+    index_version: str | None = None
+    model: str | None = None
+    counts: dict[str, int] | None = None
+    reason: str | None = None
+    last_reload_error: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="What is wrong, in one sentence.")
+    details: list[dict[str, object]] = []
+
+
+# The errors every API route may answer with, for the OpenAPI schema.
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "The body could not be read (not UTF-8 or not parseable)."},
+    413: {"model": ErrorBody, "description": "The body is larger than the limit (FAQBOT_MAX_BODY_BYTES)."},
+    422: {"model": ErrorBody, "description": "The request is malformed: the message says what is wrong."},
+    429: {"model": ErrorBody, "description": "Too many requests from this client: see the Retry-After header."},
+    503: {"model": ErrorBody, "description": "No index is loaded yet."},
+}

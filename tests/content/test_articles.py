@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import pytest
+
+from faqbot.content.articles import parse_article
+from faqbot.errors import DataError
+from tests.conftest import SITE
+
+LAUNCH = SITE / "articles" / "future-of-open-source-ai-models.md"
+
+
+def test_launch_article_has_its_introduction_and_five_sections() -> None:
+    article = parse_article(LAUNCH)
+    assert article.slug == "future-of-open-source-ai-models"
+    assert article.title.startswith("The Future of Open Source AI Models")
+    assert article.date == "2026-02-09"
+    assert [s.anchor for s in article.sections] == [
+        "introduction",
+        "democratizing-ai",
+        "accelerating-innovation-and-collaboration",
+        "challenges-in-the-open-source-ai-arena",
+        "the-role-of-sustainability-in-ai",
+        "looking-ahead",
+    ]
+    assert article.sections[0].paragraphs[0].startswith("The advent of open source")
+    # The closing sentence is kept; the site chrome is not.
+    assert article.sections[-1].paragraphs[-1].startswith("This overview captures")
+    text = LAUNCH.read_text()
+    for chrome in ("TechiDevs", "Share this page", "Further Reading", "Home > Articles", "min read"):
+        assert chrome not in text
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "a.md") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def test_markup_is_reduced_to_text_and_deeper_headings_stay_in_their_section(tmp_path: Path) -> None:
+    path = write(tmp_path, "---\ntitle: T\n---\n\n## One\n\nSome **bold** and `code`.\n\n### Sub\n\n- a list item\n")
+    article = parse_article(path)
+    assert article.slug == "a" and article.url == "/articles/a"
+    assert [s.title for s in article.sections] == ["One"]
+    assert article.sections[0].paragraphs == ("Some bold and code.", "Sub", "a list item")
+    assert article.sections[0].line == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("no front matter\n", 1, "front matter"),
+        ("---\ntitle: T\n", 1, "not closed"),
+        ("---\nslug: x\n---\nbody\n", 2, "needs a 'title'"),
+        ("---\ntitle: [unclosed\n---\nbody\n", 3, "not valid YAML"),
+        ("---\ntitle: T\n---\n\n## A\n\nx\n\n## A\n\ny\n", 9, "two sections"),
+        ("---\ntitle: T\n---\n\n", 4, "no text"),
+        ("", 1, "empty"),
+        ("---\ntitle: T\nslug: Bad Slug\n---\nx\n", 2, "slug"),
+    ],
+)
+def test_bad_articles_are_refused_with_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(DataError) as caught:
+        parse_article(path)
+    assert caught.value.line == line
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:{line}")
+
+
+def test_an_article_that_is_not_utf8_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, b"---\ntitle: T\n---\ncaf\xe9\n")
+    with pytest.raises(DataError, match=r"a\.md:4: the file is not UTF-8"):
+        parse_article(path)

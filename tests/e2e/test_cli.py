@@ -1,0 +1,119 @@
+"""The `faqbot` command: build, ask, serve."""
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from faqbot.cli import app
+from faqbot.embedding.embedder import Embedder
+from faqbot.index import build as build_module
+from faqbot.settings import Settings
+from tests.support import faqbot_server
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(fake_settings: Settings) -> dict[str, str]:
+    return {
+        "FAQBOT_DATA_DIR": str(fake_settings.data_dir),
+        "FAQBOT_INDEX_DIR": str(fake_settings.index_dir),
+        "FAQBOT_MODEL": "fake-model",
+    }
+
+
+@pytest.fixture
+def fake_build(monkeypatch: pytest.MonkeyPatch, fake_factory: Callable[[str], Embedder]) -> None:
+    original = build_module.build_index
+    monkeypatch.setattr(
+        build_module,
+        "build_index",
+        lambda settings, **kw: original(settings, **{**kw, "embedder_factory": fake_factory}),
+    )
+
+
+def test_build_check_validates_without_building(env: dict[str, str], fake_settings: Settings) -> None:
+    result = runner.invoke(app, ["build", "--check"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "data ok: 1 articles, 5 FAQ entries, 7 passages" in result.output
+    assert not fake_settings.index_dir.exists()
+
+
+def test_build_summarises_and_a_rebuild_embeds_nothing(env: dict[str, str], fake_build: None) -> None:
+    first = runner.invoke(app, ["build"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "FAQ entries: 5 added, 0 changed, 0 removed" in first.output
+    assert "passages: 7 added, 0 changed, 0 removed" in first.output
+    assert "embedded 67 texts, 0 from the cache" in first.output, first.output
+    second = runner.invoke(app, ["build"], env=env)
+    assert second.exit_code == 0 and "is up to date: nothing embedded" in second.output
+
+
+def test_a_bad_data_file_fails_the_build_with_file_and_line(env: dict[str, str], fake_settings: Settings) -> None:
+    bad = fake_settings.data_dir / "faq" / "bad.yaml"
+    bad.write_text("- question: Q?\n  answer: a\n- question: R?\n")
+    for args in (["build"], ["build", "--check"]):
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 1
+        assert f"error: {bad}:3 (entry 2): missing 'answer'" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_bad_setting_is_one_line(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["build"], env={**env, "FAQBOT_THRESHOLD": "2"})
+    assert result.exit_code == 2 and "bad setting FAQBOT_THRESHOLD" in result.output
+
+
+def test_ask_without_an_index_says_what_to_do(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["ask", "What is green AI?"], env=env)
+    assert result.exit_code == 1 and "run 'faqbot build' first" in result.output
+
+
+def test_serve_refuses_without_an_index(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["serve", "--port", "1"], env=env)
+    assert result.exit_code == 1 and "no index" in result.output
+
+
+@pytest.mark.model
+def test_ask_prints_the_answer_and_json(real_settings: Settings) -> None:
+    env = {"FAQBOT_INDEX_DIR": str(real_settings.index_dir)}
+    text = runner.invoke(app, ["ask", "What is green AI?"], env=env)
+    assert text.exit_code == 0, text.output
+    assert "green AI" in text.output and "#the-role-of-sustainability-in-ai" in text.output
+    as_json = runner.invoke(app, ["ask", "--json", "--top-k", "2", "What is green AI?"], env=env)
+    body = json.loads(as_json.stdout[as_json.stdout.index("{") :])
+    assert body["answered"] is True and len(body["sources"]) == 2
+
+
+@pytest.mark.model
+def test_serve_answers_over_http(real_settings: Settings, tmp_path: Path) -> None:
+    env = {**os.environ, "FAQBOT_INDEX_DIR": str(real_settings.index_dir), "FAQBOT_STATE_DIR": str(tmp_path)}
+    with faqbot_server(env, tmp_path / "server.log") as (_, base):
+        body = httpx.post(f"{base}/api/ask", json={"question": "What is green AI?"}, timeout=30).json()
+    assert body["answered"] and body["sources"][0]["url"].endswith("#the-role-of-sustainability-in-ai")
+
+
+@pytest.mark.model
+def test_a_local_client_cannot_dodge_the_rate_limit_with_x_forwarded_for(
+    real_settings: Settings, tmp_path: Path
+) -> None:
+    # No trusted proxies: every request below is the same client, whatever address its header names.
+    env = {
+        **os.environ,
+        "FAQBOT_INDEX_DIR": str(real_settings.index_dir),
+        "FAQBOT_STATE_DIR": str(tmp_path),
+        "FAQBOT_RATE_LIMIT": "2/minute",
+    }
+    with faqbot_server(env, tmp_path / "server.log") as (_, base):
+        codes = [
+            httpx.post(
+                f"{base}/api/ask", json={"question": "What is green AI?"}, headers={"X-Forwarded-For": f"203.0.113.{n}"}
+            ).status_code
+            for n in range(3)
+        ]
+    assert codes == [200, 200, 429]

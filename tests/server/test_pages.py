@@ -1,0 +1,110 @@
+"""Site pages, static files, CORS and feedback through the real app (the fake embedder suffices)."""
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from faqbot.embedding.embedder import Embedder
+from faqbot.index.build import build_index
+from faqbot.server.app import create_app
+from faqbot.settings import Settings
+
+ARTICLE = "/articles/future-of-open-source-ai-models"
+ORIGIN = "https://customer.example"
+
+
+@pytest.fixture
+def client(fake_settings: Settings, fake_factory: Callable[[str], Embedder], tmp_path: Path) -> Iterator[TestClient]:
+    build_index(fake_settings, embedder_factory=fake_factory)
+    settings = fake_settings.model_copy(update={"allowed_origins": [ORIGIN], "state_dir": tmp_path / "state"})
+    with TestClient(create_app(settings, embedder_factory=fake_factory)) as test_client:
+        yield test_client
+
+
+def test_pages_list_render_and_carry_the_widget_with_security_headers(client: TestClient) -> None:
+    for path in ("/", ARTICLE, "/faq"):
+        response = client.get(path)
+        assert response.status_code == 200
+        html = response.text
+        assert '<script src="/static/widget.js?v=' in html
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+        assert "<script>" not in html and "http://" not in html and "https://" not in html  # nothing external
+    home = client.get("/").text
+    assert f'href="{ARTICLE}"' in home
+    article = client.get(ARTICLE).text
+    for anchor in ("introduction", "democratizing-ai", "the-role-of-sustainability-in-ai", "looking-ahead"):
+        assert f'id="{anchor}"' in article
+    assert 'id="faq-what-is-open-source-ai-model"' in article
+    assert client.get("/faq").text.count('class="faq-entry"') == 5
+
+
+def test_an_unknown_article_is_a_404(client: TestClient) -> None:
+    response = client.get("/articles/nope")
+    assert response.status_code == 404 and response.json()["error"] == "no article 'nope'"
+
+
+def test_article_markup_is_escaped_not_rendered(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    (fake_settings.data_dir / "articles" / "x.md").write_text(
+        "---\ntitle: X <b>\n---\n\n## Head <script>alert(1)</script>\n\n<img src=x onerror=alert(1)> text\n"
+    )
+    build_index(fake_settings, embedder_factory=fake_factory)
+    with TestClient(create_app(fake_settings, embedder_factory=fake_factory)) as c:
+        html = c.get("/articles/x").text
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; text" in html and "X &lt;b&gt;" in html
+
+
+def test_static_files_are_cache_busted(client: TestClient) -> None:
+    html = client.get("/").text
+    url = html.split('<link rel="stylesheet" href="')[1].split('"')[0]
+    fresh = client.get(url)
+    assert fresh.status_code == 200 and "immutable" in fresh.headers["cache-control"]
+    assert fresh.headers["content-type"].startswith("text/css")
+    stale = client.get("/static/site.css?v=old")
+    assert stale.headers["cache-control"] == "no-cache"
+    assert client.get("/static/site.css", headers={"if-none-match": fresh.headers["etag"]}).status_code == 304
+    widget = client.get("/widget.js")
+    assert widget.status_code == 200 and widget.headers["cache-control"] == "no-cache"
+    assert "javascript" in widget.headers["content-type"] and "customElements.define" in widget.text
+    for bad in ("/static/../pyproject.toml", "/static/%2e%2e/pyproject.toml", "/static/nope.css"):
+        assert client.get(bad).status_code == 404
+
+
+def test_cors_allows_only_configured_origins(client: TestClient) -> None:
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    allowed = client.options("/api/ask", headers={"Origin": ORIGIN, **preflight})
+    assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == ORIGIN
+    refused = client.options("/api/ask", headers={"Origin": "https://evil.example", **preflight})
+    assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    simple = client.get("/api/faq", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in simple.headers
+
+
+def test_feedback_is_validated_and_recorded(client: TestClient) -> None:
+    ok = client.post("/api/feedback", json={"answer_id": "abc123", "helpful": False, "comment": "too vague"})
+    assert ok.status_code == 200 and ok.json() == {"recorded": True}
+    question_log = client.app.state.question_log  # type: ignore[attr-defined]
+
+    def rows() -> list[tuple[object, ...]]:
+        question_log.flush()
+        with sqlite3.connect(question_log.path) as db:
+            return db.execute("SELECT answer_id, helpful, comment FROM feedback").fetchall()
+
+    assert rows() == [("abc123", 0, "too vague")]
+    for body, message in [
+        ({"helpful": True}, "answer_id: Field required"),
+        ({"answer_id": "abc", "helpful": "yes"}, "helpful: Input should be a valid boolean"),
+        ({"answer_id": "a b<", "helpful": True}, "answer_id: String should match pattern"),
+        ({"answer_id": "abc", "helpful": True, "comment": "x" * 2001}, "comment: String should have at most 2000"),
+    ]:
+        response = client.post("/api/feedback", json=body)
+        assert response.status_code == 422 and message in response.json()["error"], response.json()
+    assert len(rows()) == 1
