@@ -2,23 +2,34 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 PORT ?= $(or $(FAQBOT_PORT),8000)
 
-.PHONY: setup run build test test-fast lint typecheck browser benchmarks eval notebook bench clean
+.PHONY: setup runtime run build test test-fast lint typecheck browser services benchmarks eval notebook bench clean
 
+# `make run` needs the runtime only (runtime); `make test` adds the development tools (setup).
+runtime: $(RUNTIME)
 setup: $(STAMP)
 
-# torch first, pinned: 2.13.0 is the CPU build on this machine's disk; an unpinned torch would
-# pull a multi-GB CUDA build as a dependency of sentence-transformers.
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+# torch first, its CPU build (scripts/install-torch.sh): an unpinned torch would pull a multi-GB
+# CUDA build as a dependency of sentence-transformers.
+$(RUNTIME): pyproject.toml
+	@test -x $(BIN)/python || { echo "== 1/3 creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "== 2/3 installing PyTorch, CPU build (about 200 MB; the longest step)"
+	@scripts/install-torch.sh $(BIN)/python
+	@echo "== 3/3 installing faqbot and what it runs on (FastAPI, sentence-transformers, FAISS, ...)"
+	@$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUNTIME)
+	@echo "== installed: $$($(BIN)/faqbot --version)"
 
-build: setup
+$(STAMP): $(RUNTIME)
+	@echo "== installing the development tools (pytest, ruff, mypy, Playwright, Jupyter, ...)"
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+build: runtime
 	$(BIN)/faqbot build
 
 run: build
@@ -33,6 +44,16 @@ browser:
 	  else echo "chromium is missing and this is not root: browser tests will be skipped (outside CI)"; fi; }
 	@test -d tests/e2e/node_modules/axe-core || npm ci --prefix tests/e2e --silent
 
+# PostgreSQL and nginx from Debian, for the question-log tests on PostgreSQL, the replicas behind
+# a proxy, and `make bench`: the tests start their own in temp dirs (tests/services.py). Installed
+# when missing and we can (root).
+services:
+	@if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && \
+	    { command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; }; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql nginx >/dev/null; \
+	else echo "PostgreSQL or nginx is missing and this is not root: their tests will be skipped (outside CI)"; fi
+
 # ruff for style, and import-linter for the layering (pyproject.toml: the stages import downwards only).
 lint: setup
 	$(BIN)/ruff check src tests bench scripts
@@ -42,7 +63,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup browser lint typecheck
+test: setup browser services lint typecheck
 	$(BIN)/pytest
 
 # The inner loop: no model, no browser, no load test (under a minute).
@@ -59,7 +80,7 @@ eval: build
 
 # wrk (Debian) generates the load when it can be had; else bench/loadgen.py does, in Python.
 # `make bench SCALE=1` adds the 10k/100k/1M-passage part (about 15 minutes on 2 cores).
-bench: setup
+bench: setup services
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q wrk >/dev/null 2>&1 || \
 	    { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } || echo "no wrk: using bench/loadgen.py"; \

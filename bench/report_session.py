@@ -15,7 +15,6 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from faqbot.analytics.question_log import DB_NAME
 from faqbot.analytics.report import build_report, format_report, render_html
 from faqbot.embedding.embedder import load_embedder
 from faqbot.evaluation.questions import load_questions
@@ -81,7 +80,7 @@ def main() -> None:
                 )
         app.state.question_log.flush()
         answerer = app.state.engine.answerer
-        report = build_report(base.state_dir / DB_NAME, answerer)
+        report = build_report(app.state.question_log.store, answerer)
     print(format_report(report))
     if args.html:
         args.html.write_text(render_html(report, base.web_dir / "templates"), encoding="utf-8")

@@ -2,11 +2,12 @@
 
 Measures in-process answer latency, HTTP latency and throughput at concurrency 1/4/16/64 (load
 from a separate process, every question distinct; repeated questions reported apart, as cache
-hits), cold start, index build throughput, a no-change rebuild, and serving memory. Writes
-bench/results/latest.json, latest.md and latency.png. The machines here are noisy: the ratios
+hits), cold start, index build throughput, a no-change rebuild, and serving memory; then (bench/cluster.py)
+answers/s through nginx with one and three replicas, and the PostgreSQL question log against
+SQLite. Writes bench/results/latest.json, latest.md and latency.png. The machines here are noisy: the ratios
 within one run are the figures that count.
 
-Run: .venv/bin/python bench/run.py [--seconds 10]
+Run: .venv/bin/python bench/run.py [--seconds 10] [--no-cluster]
 """
 
 from __future__ import annotations
@@ -127,6 +128,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--scale", action="store_true", help="Also measure 10k/100k/1M-passage indexes (minutes).")
     parser.add_argument("--scale-only", action="store_true", help="Only the --scale part.")
+    parser.add_argument("--no-cluster", action="store_true", help="Skip the nginx, replicas and PostgreSQL part.")
     args = parser.parse_args()
     if args.scale_only:
         scale_part()
@@ -170,6 +172,7 @@ def main() -> None:
         in_process.append((time.perf_counter() - started) * 1000)
     assert engine.answerer.cache_hits == hits, "the in-process questions hit the answer cache"
     in_process.sort()
+    follow_ups = conversation_ms(engine.answerer, questions)
 
     port = free_port()
     faqbot = measure_server("faqbot", [PY, "-m", "faqbot", "serve", "--port", str(port)], env, port, args.seconds, tmp)
@@ -178,7 +181,7 @@ def main() -> None:
         "baseline", [PY, str(ROOT / "bench" / "baseline_app.py"), str(data), str(port)], env, port, args.seconds, tmp
     )
 
-    result = {
+    result: dict[str, Any] = {
         "build": {
             "texts_embedded": first.embedded,
             "seconds": round(build_s, 2),
@@ -188,18 +191,45 @@ def main() -> None:
         "in_process_ms": {
             "p50": round(statistics.median(in_process), 2),
             "p99": round(in_process[int(len(in_process) * 0.99) - 1], 2),
+            "follow_up_p50": round(statistics.median(follow_ups), 2),
+            "follow_up_ratio": round(statistics.median(follow_ups) / statistics.median(in_process), 2),
         },
         "faqbot": faqbot,
         "baseline": baseline,
     }
+    if not args.no_cluster:
+        import cluster  # bench/cluster.py, beside this file
+
+        result["cluster"] = cluster.run(env, args.seconds, tmp)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=1))
     table = markdown(result)
+    if "cluster" in result:
+        import cluster
+
+        table += "\n" + cluster.markdown(result["cluster"])
     (RESULTS / "latest.md").write_text(table)
     plot(result, RESULTS / "latency.png")
     print(table)
     if args.scale:
         scale_part()
+
+
+def conversation_ms(answerer: Any, questions: list[str]) -> list[float]:
+    """Each launch question, then a follow-up that leans on it, sent with the first turn as history:
+    the follow-up's answer time in ms (distinct texts, so none comes from the answer cache)."""
+    from faqbot.answering.conversation import Turn
+
+    leaning = ["why does it matter?", "who benefits from it?", "how can it be done?", "what are the risks of that?"]
+    times = []
+    for n, question in enumerate(questions, start=1):
+        first = answerer.answer(vary(question, 50_000 + n))
+        history = [Turn(question, first.answer, first.sources[0].id if first.sources else None)]
+        text = vary(leaning[n % len(leaning)], 60_000 + n)
+        started = time.perf_counter()
+        answerer.answer(text, history=history)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def scale_part() -> None:
@@ -228,6 +258,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"repeated questions at concurrency 16 (cache hits): faqbot {r['rps']} req/s, p50 {r['p50_ms']} ms",
         f"in-process answer: p50 {result['in_process_ms']['p50']} ms, p99 {result['in_process_ms']['p99']} ms",
+        f"in-process follow-up with history: p50 {result['in_process_ms']['follow_up_p50']} ms"
+        f" ({result['in_process_ms']['follow_up_ratio']}x a single question)",
         f"cold start to ready: faqbot {f['cold_start_s']} s, baseline {b['cold_start_s']} s",
         f"serving RSS: faqbot {f['rss_mb']} MB, baseline {b['rss_mb']} MB",
         f"build: {result['build']}",

@@ -90,8 +90,11 @@ def serve_html(html: str, port: int) -> Iterator[str]:
 
 
 @contextmanager
-def faqbot_server(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`faqbot serve` in its own process on a free port, ready; stopped (SIGTERM) on exit.
+def faqbot_server(
+    env: dict[str, str], log: Path, *, ready: bool = True
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`faqbot serve` in its own process on a free port, ready (or only up: `ready=False`); stopped
+    (SIGTERM) on exit.
 
     Its output goes to `log`, never to a pipe: a pipe nobody drains fills up and blocks the server.
     """
@@ -111,7 +114,7 @@ def faqbot_server(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.P
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(f"faqbot serve did not start:\n{log.read_text()}")
                 try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    if httpx.get(f"{base}/readyz" if ready else f"{base}/healthz", timeout=2).status_code == 200:
                         break
                 except httpx.TransportError:
                     time.sleep(0.2)

@@ -18,9 +18,30 @@ from faqbot.errors import FaqbotError
 from faqbot.index.tokens import describe_rerank
 from faqbot.settings import Settings
 
+# Plain help (no rich markup): options read as flags, and "(env ...; default ...)" stays visible.
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="faqbot: answers readers' questions from the site's own content."
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="faqbot: answers readers' questions from the site's own content.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from faqbot import __version__
+
+        typer.echo(f"faqbot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """faqbot: answers readers' questions from the site's own content."""
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -36,8 +57,13 @@ def _settings(**overrides: object) -> Settings:
         _fail(f"bad setting FAQBOT_{str(first['loc'][0]).upper()}: {first['msg']}", 2)
 
 
-DataOpt = Annotated[Path | None, typer.Option(help="Data directory [env FAQBOT_DATA_DIR, default data]")]
-IndexOpt = Annotated[Path | None, typer.Option(help="Index directory [env FAQBOT_INDEX_DIR, default indexes]")]
+def _warn(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+
+
+DataOpt = Annotated[Path | None, typer.Option(help="Data directory (env FAQBOT_DATA_DIR; default data)")]
+IndexOpt = Annotated[Path | None, typer.Option(help="Index directory (env FAQBOT_INDEX_DIR; default indexes)")]
 
 
 @app.command()
@@ -55,12 +81,14 @@ def build(
     try:
         if check:
             corpus, docs = check_data(settings)
+            _warn(corpus.warnings)
             passages = sum(d.kind == "passage" for d in docs)
             typer.echo(f"data ok: {len(corpus.articles)} articles, {len(corpus.faq)} FAQ entries, {passages} passages")
             return
         report = build_index(settings, force=force, progress=sys.stderr.isatty())
     except FaqbotError as exc:
         _fail(str(exc))
+    _warn(report.warnings)
     counts = report.counts
     typer.echo(f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages")
     typer.echo(f"FAQ entries: {report.faq.summary()}")
@@ -113,11 +141,11 @@ def ask(
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface [env FAQBOT_HOST, default 127.0.0.1]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [env FAQBOT_PORT, default 8000]")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface (env FAQBOT_HOST; default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env FAQBOT_PORT; default 8000)")] = None,
     index_dir: IndexOpt = None,
 ) -> None:
-    """Serve the API (and the site) until stopped."""
+    """Serve the API (and the site) until stopped; without a usable index, not ready until one is built."""
     import uvicorn
 
     from faqbot.index.store import load_index
@@ -125,10 +153,11 @@ def serve(
 
     settings = _settings(host=host, port=port, index_dir=index_dir)
     try:
-        # Refuse up front with the reason, rather than start a server that cannot answer.
         load_index(settings.index_dir, model=settings.model)
     except FaqbotError as exc:
-        _fail(str(exc))
+        # Start anyway, not ready: an orchestrator waits on /readyz, and the server picks up the
+        # index as soon as 'faqbot build' writes one.
+        typer.secho(f"warning: not ready: {exc}; /readyz answers 503 until an index loads", fg="yellow", err=True)
     from faqbot.server.batching import leave_cores_to_encoders
     from faqbot.server.middleware import configure_logging
 
@@ -153,9 +182,13 @@ def eval_command(
     suite: Annotated[
         bool, typer.Option("--suite", help="Run every set of the quality suite (data/eval/suite.yaml).")
     ] = False,
+    dialogues: Annotated[
+        bool,
+        typer.Option("--dialogues", help="Play the dialogue set (data/eval/dialogues.yaml), with and without history."),
+    ] = False,
     only: Annotated[list[str] | None, typer.Option("--only", help="With --suite: only this set (repeatable).")] = None,
     eval_set: Annotated[
-        Path | None, typer.Option("--set", help="Evaluation set [default data/eval/launch.yaml]")
+        Path | None, typer.Option("--set", help="Evaluation set (default data/eval/launch.yaml)")
     ] = None,
     dataset: Annotated[str | None, typer.Option(help="An external benchmark: stackfaq.")] = None,
     faq: Annotated[Path | None, typer.Option(help="A FAQ file to evaluate on (with --queries).")] = None,
@@ -169,6 +202,16 @@ def eval_command(
 
     settings = _settings(index_dir=index_dir, eval_set=eval_set)
     try:
+        if dialogues:
+            from faqbot.evaluation.dialogues import dialogue_metrics, format_dialogues
+            from faqbot.evaluation.runs import evaluate_dialogues
+
+            ours, baseline = evaluate_dialogues(settings, progress=not as_json)
+            if as_json:
+                typer.echo(json.dumps({"with_history": dialogue_metrics(ours), "baseline": dialogue_metrics(baseline)}))
+            else:
+                typer.echo(format_dialogues(ours, baseline))
+            return
         if suite or only:
             result = evaluate_suite(settings, only=only, progress=not as_json)
             typer.echo(json.dumps(result.to_json(), indent=2) if as_json else format_suite(result))
@@ -188,6 +231,36 @@ def eval_command(
     typer.echo(report_json(report) if as_json else format_report(report))
 
 
+@app.command(name="import")
+def import_command(
+    sources: Annotated[
+        list[str], typer.Argument(metavar="SOURCE...", help="Sitemap or start URLs, HTML folders, HTML or text files.")
+    ],
+    into: Annotated[Path | None, typer.Option(help="Data directory (env FAQBOT_DATA_DIR; default data)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read everything, write nothing.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove the files of pages that are gone.")] = False,
+    max_pages: Annotated[int, typer.Option(min=1, help="Pages read at most, per crawl or sitemap.")] = 200,
+    max_depth: Annotated[int, typer.Option(min=0, help="Links followed at most from a crawl's start URL.")] = 3,
+    delay: Annotated[float, typer.Option(min=0, help="Seconds between two requests to a host.")] = 1.0,
+    base_url: Annotated[str, typer.Option(help="Where a folder of HTML is served (the links answers give).")] = "",
+) -> None:
+    """Import a site's pages as article and FAQ files: edit them if you like, then 'faqbot build'."""
+    from faqbot.importing.run import ImportOptions, import_sources
+
+    into = _settings(data_dir=into).data_dir
+    options = ImportOptions(
+        into, dry_run=dry_run, prune=prune, max_pages=max_pages, max_depth=max_depth, delay=delay, base_url=base_url
+    )
+    try:
+        result = import_sources(sources, options, say=typer.echo, progress=sys.stderr.isatty())
+    except FaqbotError as exc:
+        _fail(str(exc))
+    for line in result.closing(options):
+        typer.echo(line)
+    if result.imported == 0:
+        _fail("nothing could be imported")
+
+
 @app.command()
 def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -195,20 +268,30 @@ def report(
     days: Annotated[int | None, typer.Option(min=1, help="Only the last N days.")] = None,
 ) -> None:
     """What readers asked: answer rate, unanswered questions grouped, unhelpful answers, top sources."""
-    from faqbot.analytics.question_log import DB_NAME
+    from faqbot.analytics.backends import store_for
     from faqbot.analytics.report import build_report, format_report, render_html
+    from faqbot.analytics.store import StoreUnavailable
     from faqbot.answering.engine import load_engine
+    from faqbot.content.faq import owners_format
 
     settings = _settings()
-    db = settings.state_dir / DB_NAME
-    if not db.exists():
-        _fail(f"no question log at {db}: questions are recorded while 'faqbot serve' runs")
-    engine = load_engine(settings)
-    if engine.answerer is None:
-        _fail(engine.reason or "no index")
-    result = build_report(db, engine.answerer, days=days)
-    if html is not None:
+    store = store_for(settings)  # the log the servers write: with FAQBOT_DATABASE_URL, every replica's
+    try:
+        if not store.exists():
+            _fail(f"no question log at {store.location}: questions are recorded while 'faqbot serve' runs")
+        engine = load_engine(settings)
+        if engine.answerer is None:
+            _fail(engine.reason or "no index")
+        faq_format = owners_format(settings.data_dir / "faq")
+        result = build_report(store, engine.answerer, days=days, faq_format=faq_format)
+    except StoreUnavailable as exc:
+        _fail(f"cannot read the question log: {exc}")
+    finally:
+        store.close()
+    if html is not None:  # the page instead of the text: one report per run
         html.write_text(render_html(result, settings.web_dir / "templates"), encoding="utf-8")
+        typer.echo(f"wrote {html}")
+        return
     typer.echo(json.dumps(result.to_dict(), indent=2) if as_json else format_report(result))
 
 

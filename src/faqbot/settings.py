@@ -24,6 +24,9 @@ RATE_PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 # Rerun it after changing the model, the corpus or retrieval, and update this one value (or
 # FAQBOT_THRESHOLD).
 DEFAULT_THRESHOLD = 0.45
+# Rows of the question log held in memory while its database is unreachable: ~2 minutes of a
+# saturated replica, ~50 MB at most.
+DEFAULT_LOG_BUFFER_ROWS = 50_000
 
 
 class Settings(BaseSettings):
@@ -57,11 +60,20 @@ class Settings(BaseSettings):
     web_dir: Path = Field(PACKAGE_WEB, description="Templates and static files of the site and widget.")
     eval_set: Path = Field(Path("data/eval/launch.yaml"), description="The labelled questions for 'faqbot eval'.")
     eval_suite: Path = Field(Path("data/eval/suite.yaml"), description="The sets of 'faqbot eval --suite'.")
+    eval_dialogues: Path = Field(
+        Path("data/eval/dialogues.yaml"), description="The conversations of 'faqbot eval --dialogues'."
+    )
     benchmarks_dir: Path = Field(
         Path("benchmarks"), description="Public benchmarks brought in by 'make benchmarks' (StackFAQ, SQuAD)."
     )
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="CORS origins for the widget's API calls."
+    )
+    site_name: str = Field(
+        "", max_length=100, description="The site's name: home link, page titles, the widget's title."
+    )
+    contact_url: str = Field(
+        "", description="Where 'talk to a person' sends readers (overrides data/smalltalk.yaml's contact)."
     )
     admin_token: SecretStr | None = Field(None, description="Bearer token for /admin/*; admin is off when unset.")
     reload_interval: float = Field(2.0, ge=0, description="Seconds between checks for a new index; 0 turns it off.")
@@ -75,6 +87,16 @@ class Settings(BaseSettings):
     log_format: str = Field("text", pattern="^(text|json)$", description="text, or json (one object per line).")
     log_questions: bool = Field(True, description="Record questions and feedback in the state directory (off: no).")
     retention_days: int | None = Field(None, ge=1, description="Delete logged questions older than this.")
+    database_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL for the question log and feedback, shared by replicas (postgresql://user:pw@host/db);"
+        " unset: SQLite in the state directory.",
+    )
+    log_buffer_rows: int = Field(
+        DEFAULT_LOG_BUFFER_ROWS,
+        ge=100,
+        description="Log rows held in memory while the database is unreachable; beyond, dropped (counted in /metrics).",
+    )
     rerank: Literal["auto", "on", "off"] = Field(
         "auto",
         description="Re-rank the best matches token by token (~25 KB of disk a passage; auto: to 50,000 documents).",
@@ -88,6 +110,15 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("FAQBOT_MODEL must name a model or a path")
         return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_is_postgresql(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("FAQBOT_DATABASE_URL must be a postgresql:// URL (unset it for the SQLite log)")
+        return value
 
     @field_validator("rate_limit")
     @classmethod

@@ -46,8 +46,21 @@ def content_hash(*parts: str, length: int = 16) -> str:
 def read_utf8(path: Path) -> str:
     """A data file's text; not UTF-8 is a DataError at the line of the first bad byte."""
     data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(path, "the file is UTF-16 text: save it as UTF-8", line=1)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise DataError(path, "the file is not UTF-8 text", line=line) from None
+        raise DataError(
+            path, f"the file is not UTF-8 text{_likely_encoding(data)}: save it as UTF-8", line=line
+        ) from None
+
+
+def _likely_encoding(data: bytes) -> str:
+    """What a file that is not UTF-8 most likely is, said as a clause (or nothing)."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    return " (it looks like Windows-1252 or Latin-1, as older spreadsheet programs save)"

@@ -1,10 +1,9 @@
-"""The question log, feedback, the report and /metrics."""
+"""The question log, feedback, the report and /metrics, on both backends (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from faqbot.analytics.question_log import DB_NAME, QuestionLog, QuestionRow, connect
+from faqbot.analytics.question_log import QuestionLog, QuestionRow
 from faqbot.analytics.report import build_report, render_html
 from faqbot.answering.answerer import Answerer
 from faqbot.cli import app as cli
@@ -25,6 +24,7 @@ from faqbot.embedding.embedder import Embedder
 from faqbot.index.build import build_index
 from faqbot.server.app import create_app
 from faqbot.settings import PACKAGE_WEB, Settings
+from tests.analytics.conftest import Backend
 from tests.support import faqbot_server
 
 Factory = Callable[[str], Embedder]
@@ -32,9 +32,12 @@ TOKEN = "analytics-admin-token"
 
 
 @pytest.fixture
-def settings(fake_settings: Settings, fake_factory: Factory, tmp_path: Path) -> Settings:
+def settings(fake_settings: Settings, fake_factory: Factory, backend: Backend) -> Settings:
     build_index(fake_settings, embedder_factory=fake_factory)
-    return fake_settings.model_copy(update={"state_dir": tmp_path / "state", "admin_token": SecretStr(TOKEN)})
+    database = SecretStr(backend.url) if backend.url else None
+    return fake_settings.model_copy(
+        update={"state_dir": backend.state_dir, "admin_token": SecretStr(TOKEN), "database_url": database}
+    )
 
 
 @pytest.fixture
@@ -43,20 +46,13 @@ def client(settings: Settings, fake_factory: Factory) -> Iterator[TestClient]:
         yield c
 
 
-def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as db:
-        return db.execute(sql).fetchall()
-
-
-def test_questions_and_feedback_are_logged_and_linked(client: TestClient, settings: Settings) -> None:
+def test_questions_and_feedback_are_logged_and_linked(client: TestClient, backend: Backend) -> None:
     # Rows are written as one JSON array a batch: quotes, backslashes and emoji must come back as sent.
     questions = ["What is  green AI?", "Who can contribute?", "zzz qqq", "Qu'est-ce que l'IA \"verte\" ? 🌱\\"]
     answers = [client.post("/api/ask", json={"question": q}).json() for q in questions]
     client.post("/api/feedback", json={"answer_id": answers[0]["answer_id"], "helpful": False, "comment": "vague"})
     client.app.state.question_log.flush()  # type: ignore[attr-defined]
-    db = settings.state_dir / DB_NAME
-    logged = rows(
-        db,
+    logged = backend.query(
         "SELECT question, normalized, answered, kind, confidence, top_source, answer_id, latency_ms,"
         " index_version, client FROM questions ORDER BY id",
     )
@@ -64,29 +60,28 @@ def test_questions_and_feedback_are_logged_and_linked(client: TestClient, settin
     assert logged[0][1] == "What is green AI?"
     for row, answer in zip(logged, answers, strict=True):
         assert row[2] == int(answer["answered"]) and row[3] == answer["kind"] and row[4] == answer["confidence"]
-        assert (
-            row[5] == answer["sources"][0]["id"] and row[6] == answer["answer_id"] and row[8] == answer["index_version"]
-        )
+        top_source = answer["sources"][0]["id"] if answer["sources"] else None
+        assert row[5] == top_source and row[6] == answer["answer_id"] and row[8] == answer["index_version"]
         assert isinstance(row[7], float) and row[7] > 0
         assert len(str(row[9])) == 16 and row[9] != "testclient"  # a salted hash, not the address
-    linked = rows(db, "SELECT q.question, f.helpful, f.comment FROM feedback f JOIN questions q USING (answer_id)")
+    linked = backend.query("SELECT q.question, f.helpful, f.comment FROM feedback f JOIN questions q USING (answer_id)")
     assert linked == [("What is  green AI?", 0, "vague")]
 
 
-def test_logging_can_be_turned_off(settings: Settings, fake_factory: Factory) -> None:
+def test_logging_can_be_turned_off(settings: Settings, fake_factory: Factory, backend: Backend) -> None:
     off = settings.model_copy(update={"log_questions": False})
     with TestClient(create_app(off, embedder_factory=fake_factory)) as c:
         c.post("/api/ask", json={"question": "What is green AI?"})
         assert c.post("/api/feedback", json={"answer_id": "abc", "helpful": True}).json() == {"recorded": False}
-    assert not (settings.state_dir / DB_NAME).exists()
+    assert not backend.log_exists()
 
 
 def row(n: int, answered: bool = True) -> QuestionRow:
     return QuestionRow(f"q{n}", f"q{n}", answered, "faq", 0.9, "x", f"id-{n}", 1.0, "v1", "client")
 
 
-def test_concurrent_writers_lose_nothing_and_old_rows_are_pruned(tmp_path: Path) -> None:
-    log = QuestionLog(tmp_path, retention_days=30)
+def test_concurrent_writers_lose_nothing_and_old_rows_are_pruned(backend: Backend) -> None:
+    log = QuestionLog(backend.state_dir, database_url=backend.url, retention_days=30)
     log.start()
     threads = [
         threading.Thread(target=lambda k=k: [log.record_question(row(k * 100 + i)) for i in range(50)])
@@ -98,19 +93,23 @@ def test_concurrent_writers_lose_nothing_and_old_rows_are_pruned(tmp_path: Path)
         t.join()
     log.flush()
     log.stop()
-    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM questions") == [(400,)]
-    with connect(tmp_path / DB_NAME) as db:
-        db.execute("UPDATE questions SET time = time - 40 * 86400 WHERE id <= 100")
-    QuestionLog(tmp_path, retention_days=30).start()
-    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM questions") == [(300,)]
+    assert backend.query("SELECT count(*) FROM questions") == [(400,)]
+    assert log.stats()["written"] == {"questions": 400, "feedback": 0}
+    backend.query('UPDATE questions SET "time" = "time" - 40 * 86400 WHERE id <= 100')
+    again = QuestionLog(backend.state_dir, database_url=backend.url, retention_days=30)
+    again.start()  # prunes when its writer first reaches the database
+    again.stop()
+    assert backend.query("SELECT count(*) FROM questions") == [(300,)]
 
 
 @pytest.mark.model
-def test_questions_answered_before_a_hard_kill_are_kept(real_settings: Settings, tmp_path: Path) -> None:
+def test_questions_answered_before_a_hard_kill_are_kept(
+    real_settings: Settings, tmp_path: Path, backend: Backend
+) -> None:
     env = {
         **os.environ,
+        **backend.env,
         "FAQBOT_INDEX_DIR": str(real_settings.index_dir),
-        "FAQBOT_STATE_DIR": str(tmp_path),
         "FAQBOT_RATE_LIMIT": "off",
     }
     with faqbot_server(env, tmp_path / "server.log") as (server, base), httpx.Client() as http:
@@ -118,7 +117,7 @@ def test_questions_answered_before_a_hard_kill_are_kept(real_settings: Settings,
             assert http.post(f"{base}/api/ask", json={"question": f"What is green AI? {n}"}).status_code == 200
         time.sleep(1.0)
         server.send_signal(signal.SIGKILL)
-    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM questions") == [(25,)]
+    assert backend.query("SELECT count(*) FROM questions") == [(25,)]
 
 
 OFF_TOPIC_BATCH = [
@@ -137,9 +136,9 @@ NEAR_MISS = [
 
 @pytest.mark.model
 def test_the_report_groups_off_topic_questions_and_points_near_misses_at_their_entry(
-    real_answerer: Answerer, tmp_path: Path
+    real_answerer: Answerer, backend: Backend
 ) -> None:
-    log = QuestionLog(tmp_path)
+    log = QuestionLog(backend.state_dir, database_url=backend.url)
     log.start()
     questions = OFF_TOPIC_BATCH + NEAR_MISS + ["What is green AI?"] * 3
     for n, q in enumerate(questions):
@@ -153,7 +152,8 @@ def test_the_report_groups_off_topic_questions_and_points_near_misses_at_their_e
     log.record_feedback(answer_id="a0", helpful=False, comment="not what I asked")
     log.flush()
     log.stop()
-    report = build_report(tmp_path / DB_NAME, real_answerer)
+    report = build_report(log.store, real_answerer)
+    log.store.close()
     assert report.totals["questions"] == len(questions) and report.totals["declined"] == len(
         OFF_TOPIC_BATCH + NEAR_MISS
     )
@@ -190,6 +190,20 @@ def test_metrics_are_prometheus_text(client: TestClient) -> None:
     version = client.get("/readyz").json()["index_version"]
     assert samples[("faqbot_index_info", (("model", "fake-model"), ("version", version)))] == 1
     assert samples[("faqbot_index_documents", (("kind", "faq"),))] == 5
+    # The question log's own: all written, nothing waiting or lost.
+    client.app.state.question_log.flush()  # type: ignore[attr-defined]
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(client.get("/metrics").text)
+        for s in f.samples
+    }
+    assert samples[("faqbot_question_log_rows_written_total", (("table", "questions"),))] == 3
+    assert samples[("faqbot_question_log_rows_written_total", (("table", "feedback"),))] == 1
+    assert samples[("faqbot_question_log_rows_waiting", ())] == 0
+    assert samples[("faqbot_question_log_database_up", ())] == 1
+    assert samples[("faqbot_question_log_write_failures_total", ())] == 0
+    for reason in ("buffer_full", "refused", "shutdown"):
+        assert samples[("faqbot_question_log_rows_lost_total", (("reason", reason),))] == 0
 
 
 def test_admin_report_needs_the_token_and_serves_json_and_html(client: TestClient) -> None:
@@ -203,7 +217,12 @@ def test_admin_report_needs_the_token_and_serves_json_and_html(client: TestClien
 
 
 def test_faqbot_report_cli(
-    client: TestClient, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_factory: Factory
+    client: TestClient,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_factory: Factory,
+    backend: Backend,
 ) -> None:
     client.post("/api/ask", json={"question": "zzz qqq"})
     client.app.state.question_log.flush()  # type: ignore[attr-defined]
@@ -211,14 +230,39 @@ def test_faqbot_report_cli(
 
     original = faqbot.answering.engine.load_engine
     monkeypatch.setattr(faqbot.answering.engine, "load_engine", lambda s, *a, **k: original(s, fake_factory))
-    env = {
-        "FAQBOT_INDEX_DIR": str(settings.index_dir),
-        "FAQBOT_STATE_DIR": str(settings.state_dir),
-        "FAQBOT_MODEL": "fake-model",
-    }
+    env = {**backend.env, "FAQBOT_INDEX_DIR": str(settings.index_dir), "FAQBOT_MODEL": "fake-model"}
     page = tmp_path / "report.html"
     result = CliRunner().invoke(cli, ["report", "--html", str(page)], env=env)
     assert result.exit_code == 0, result.output
-    assert "1 questions" in result.output and page.read_text().startswith("<!doctype html>")
-    missing = CliRunner().invoke(cli, ["report"], env={**env, "FAQBOT_STATE_DIR": str(tmp_path / "none")})
-    assert missing.exit_code == 1 and "no question log" in missing.output
+    # The page instead of the text: one report per run, and a line saying where it went.
+    assert result.output == f"wrote {page}\n" and page.read_text().startswith("<!doctype html>")
+    text = CliRunner().invoke(cli, ["report"], env=env)
+    assert "1 questions" in text.output and "(none)" in text.output  # empty parts say so
+    if backend.server is not None:
+        nowhere = {"FAQBOT_DATABASE_URL": backend.server.create_database(f"{backend.database}_empty")}
+    else:
+        nowhere = {"FAQBOT_STATE_DIR": str(tmp_path / "none")}
+    missing = CliRunner().invoke(cli, ["report"], env={**env, **nowhere})
+    assert missing.exit_code == 1 and "no question log" in missing.output, missing.output
+
+
+def test_conversations_are_logged_by_turn_and_reported(
+    client: TestClient, settings: Settings, fake_factory: Factory, backend: Backend
+) -> None:
+    first = client.post("/api/ask", json={"question": "What is green AI?", "conversation_id": "c-1"}).json()
+    turn = {"question": "What is green AI?", "answer": first["answer"], "source_id": first["sources"][0]["id"]}
+    suggested = "Who can contribute to open source AI projects?"  # not word for word an FAQ question
+    faq = "Can anyone contribute to open source AI projects?"
+    client.post("/api/ask", json={"question": faq, "conversation_id": "c-1", "history": [turn]})
+    last = {"question": "zzz qqq xyzzy plugh", "conversation_id": "c-1", "history": [turn, {"question": faq}]}
+    declined = client.post("/api/ask", json=last).json()
+    client.post("/api/ask", json={"question": suggested})  # no conversation: not counted in one
+    client.app.state.question_log.flush()  # type: ignore[attr-defined]
+    rows = backend.query("SELECT conversation_id, turn FROM questions ORDER BY id")
+    assert rows == [("c-1", 1), ("c-1", 2), ("c-1", 3), (None, None)]
+    answerer = client.app.state.engine.answerer  # type: ignore[attr-defined]
+    talks = build_report(client.app.state.question_log.store, answerer).conversations  # type: ignore[attr-defined]
+    assert talks["conversations"] == 1 and talks["turns"] == 3
+    assert talks["suggestions_taken"] == [{"question": faq, "count": 1}]
+    if not declined["answered"]:
+        assert talks["ended_in_decline"][0]["questions"][-1] == last["question"]

@@ -91,8 +91,8 @@ def test_cached_answers_equal_fresh_ones_with_their_own_ids(real_answerer: Answe
     first = real_answerer.answer(question)
     second = real_answerer.answer("  " + question + " ")  # the same once normalised: a cache hit
     assert real_answerer.cache_hits == hits + 1
-    matched = real_answerer.prepare(first.question)
-    fresh = real_answerer.answer_from_encoding(first.question, matched, real_answerer.encode(matched), top_k=3)
+    query = real_answerer.reader.read(first.question)
+    fresh = real_answerer.answer_from_encoding(query, real_answerer.encode(query.matched), top_k=3)
     for answer in (second, fresh):
         assert (answer.answer, answer.sources, answer.confidence, answer.kind) == (
             first.answer,
@@ -129,6 +129,6 @@ def test_a_question_differing_only_in_case_is_answered_from_the_cache(real_answe
     second = real_answerer.answer(shouted)
     assert real_answerer.cache_hits == hits + 1 and second.from_cache
     assert second.question == shouted  # logged as this reader asked it
-    matched = real_answerer.prepare(shouted)
-    fresh = real_answerer.answer_from_encoding(shouted, matched, real_answerer.encode(matched), top_k=3)
+    query = real_answerer.reader.read(shouted)
+    fresh = real_answerer.answer_from_encoding(query, real_answerer.encode(query.matched), top_k=3)
     assert (fresh.answer, fresh.sources, fresh.confidence) == (second.answer, second.sources, second.confidence)

@@ -77,7 +77,7 @@ def test_ids_without_an_id_are_stable_and_do_not_depend_on_position(tmp_path: Pa
         ("f.yaml", "- question: Q?\n  answer: [a\n", 3, "invalid YAML"),
         ("f.yaml", "question: Q?\nanswer: a\n", 1, "must be a list"),
         ("f.yaml", "- just a string\n", 1, "must be an object"),
-        ("f.yaml", "- question: Q?\n  answer: a\n  alternates: 5\n", 1, "'alternates' must be a list"),
+        ("f.yaml", "- question: Q?\n  answer: a\n  alternates: {a: b}\n", 1, "'alternates' must be a list"),
         ("f.csv", "question\nQ?\n", 1, "header row"),
         ("f.csv", "question,answer\nQ?,a\nR?,\n", 3, "missing 'answer'"),
         ("f.csv", "question,answer\nQ?,a,extra\n", 2, "more cells"),

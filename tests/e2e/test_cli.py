@@ -2,6 +2,9 @@
 
 import json
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,10 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from faqbot.cli import app
+from faqbot.content.smalltalk import load_smalltalk
 from faqbot.embedding.embedder import Embedder
 from faqbot.index import build as build_module
 from faqbot.settings import Settings
-from tests.support import faqbot_server
+from tests.support import faqbot_server, free_port
 
 runner = CliRunner()
 
@@ -44,12 +48,15 @@ def test_build_check_validates_without_building(env: dict[str, str], fake_settin
     assert not fake_settings.index_dir.exists()
 
 
-def test_build_summarises_and_a_rebuild_embeds_nothing(env: dict[str, str], fake_build: None) -> None:
+def test_build_summarises_and_a_rebuild_embeds_nothing(
+    env: dict[str, str], fake_build: None, fake_settings: Settings
+) -> None:
     first = runner.invoke(app, ["build"], env=env)
     assert first.exit_code == 0, first.output
     assert "FAQ entries: 5 added, 0 changed, 0 removed" in first.output
     assert "passages: 7 added, 0 changed, 0 removed" in first.output
-    assert "embedded 67 texts, 0 from the cache" in first.output, first.output
+    texts = 67 + len(load_smalltalk(fake_settings.data_dir).examples)  # keys and sentences, and small talk
+    assert f"embedded {texts} texts, 0 from the cache" in first.output, first.output
     second = runner.invoke(app, ["build"], env=env)
     assert second.exit_code == 0 and "is up to date: nothing embedded" in second.output
 
@@ -74,9 +81,31 @@ def test_ask_without_an_index_says_what_to_do(env: dict[str, str]) -> None:
     assert result.exit_code == 1 and "run 'faqbot build' first" in result.output
 
 
-def test_serve_refuses_without_an_index(env: dict[str, str]) -> None:
-    result = runner.invoke(app, ["serve", "--port", "1"], env=env)
-    assert result.exit_code == 1 and "no index" in result.output
+def test_serve_without_an_index_starts_and_says_it_is_not_ready(env: dict[str, str], tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "faqbot", "serve", "--port", str(port)],
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                try:
+                    health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            assert health.status_code == 200 and ready.status_code == 503 and "no index" in ready.json()["error"]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert "not ready: no index" in log.read_text() and "Traceback" not in log.read_text()
 
 
 @pytest.mark.model
@@ -117,3 +146,13 @@ def test_a_local_client_cannot_dodge_the_rate_limit_with_x_forwarded_for(
             for n in range(3)
         ]
     assert codes == [200, 200, 429]
+
+
+def test_help_shows_flags_as_flags_with_defaults_and_variables_and_there_is_a_version() -> None:
+    from faqbot import __version__
+
+    assert runner.invoke(app, ["--version"]).output.strip() == f"faqbot {__version__}"
+    build = runner.invoke(app, ["build", "--help"]).output
+    assert "<bool>" not in build and "--check" in build and "env FAQBOT_DATA_DIR; default data" in build
+    serve = runner.invoke(app, ["serve", "--help"]).output
+    assert "env FAQBOT_PORT; default 8000" in serve and "env FAQBOT_HOST; default 127.0.0.1" in serve

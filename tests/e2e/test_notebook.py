@@ -25,7 +25,8 @@ def test_the_evaluation_notebook_executes_clean(tmp_path: Path) -> None:
     )
     assert "| answerer |" in text
     assert "| launch |" in text and "| bikeshop |" in text  # the suite's table
+    assert "| follow_up |" in text  # the dialogue set's table
     if (BENCHMARKS / "stackfaq").is_dir():
-        assert len(images) >= 8 and "| stackfaq |" in text  # the launch set's four plots, one per suite set
+        assert len(images) >= 9 and "| stackfaq |" in text  # the launch set's four plots, one per suite set
     else:  # a plain clone: the benchmark sets are skipped, with a note saying how to bring them in
-        assert len(images) >= 6 and "make benchmarks" in text
+        assert len(images) >= 7 and "make benchmarks" in text

@@ -106,3 +106,25 @@ def test_faqbot_eval_prints_a_table_and_json(real_settings: Settings) -> None:
     assert body["counts"]["in"] >= 80 and "failures" in body
     wrong = runner.invoke(app, ["eval", "--dataset", "nope"], env=env)
     assert wrong.exit_code == 2 and "unknown dataset" in wrong.output
+
+
+def test_stale_labels_are_named_and_no_threshold_is_recommended_from_them(
+    fake_settings: Settings, tmp_path: Path
+) -> None:
+    from faqbot.evaluation.format import format_report
+    from faqbot.evaluation.runs import evaluate_index
+    from faqbot.index.build import build_index
+    from tests.fakes import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    build_index(fake_settings, embedder_factory=lambda model: embedder)
+    questions = tmp_path / "mine.yaml"
+    questions.write_text(
+        "in_scope:\n  - q: What is green AI?\n    expect: the-role-of-sustainability-in-ai\n"
+        "  - q: Who wrote it?\n    expect: a-section-since-removed\n"
+        "out_of_scope:\n  - q: Best pizza in town?\n    kind: far\n"
+    )
+    settings = fake_settings.model_copy(update={"eval_set": questions, "encoder": "torch"})
+    report = evaluate_index(settings, embedder_factory=lambda model: embedder)
+    assert report.stale == ["'Who wrote it?' expects 'a-section-since-removed'"]
+    assert report.recommended_threshold is None and "stale labels: 1 questions" in format_report(report)

@@ -66,3 +66,22 @@ def test_the_suite_holds_its_floor_on_every_set(tmp_path: Path, real_embedder: E
     assert low == {}, f"below the floor: {low} (floors {FLOORS})"
     launch = result.reports["launch"].answering
     assert launch["out_declined"] >= 0.95
+
+
+@pytest.mark.model
+def test_conversations_hold_their_floor_and_beat_history_ignored(tmp_path: Path, real_embedder: Embedder) -> None:
+    from faqbot.evaluation.dialogues import dialogue_metrics
+    from faqbot.evaluation.runs import evaluate_dialogues
+
+    settings = Settings(
+        index_dir=tmp_path / "indexes",
+        eval_suite=SUITE,
+        eval_dialogues=REPO / "data" / "eval" / "dialogues.yaml",
+        encoder="torch",
+    )
+    ours, baseline = evaluate_dialogues(settings, embedder_factory=lambda model: real_embedder)
+    with_history, without = dialogue_metrics(ours), dialogue_metrics(baseline)
+    assert len({r.conversation for r in ours}) >= 25 and len(ours) >= 80
+    assert with_history["turns"] >= 0.78 and with_history["follow_up"] >= without["follow_up"] + 0.15
+    assert with_history["smalltalk"] >= 0.95 and with_history["false_smalltalk"] == 0
+    assert with_history["off_topic"] == 1.0 and with_history["switch"] >= without["switch"]

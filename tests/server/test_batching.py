@@ -15,7 +15,6 @@ import pytest
 from faqbot.answering.answerer import Answerer
 from faqbot.embedding.embedder import Embedder, Encoded
 from faqbot.server.batching import ENCODER_NICE, EncodeBatcher
-from faqbot.text import normalize_question
 
 pytestmark = pytest.mark.model
 QUESTIONS = [
@@ -59,8 +58,8 @@ def test_batched_answers_equal_one_by_one_answers(real_answerer: Answerer, worke
         assert together.tokens is not None and single.tokens is not None
         assert together.tokens.shape == single.tokens.shape
         assert float(np.min(np.sum(together.tokens * single.tokens, axis=1))) > 0.9999
-        batched = real_answerer._compose(normalize_question(question), matched, together, 3)
-        alone = real_answerer._compose(normalize_question(question), matched, single, 3)
+        batched = real_answerer._compose(matched, together, 3)
+        alone = real_answerer._compose(matched, single, 3)
         assert (batched.answer, batched.kind, [s.id for s in batched.sources]) == (
             alone.answer,
             alone.kind,

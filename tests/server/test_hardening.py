@@ -12,7 +12,9 @@ import sys
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -25,6 +27,7 @@ from faqbot.server.middleware import configure_logging
 from faqbot.server.rate_limit import ClientAddress, RateLimiter
 from faqbot.settings import Settings, parse_rate
 from tests.conftest import REPO
+from tests.support import faqbot_server
 
 Factory = Callable[[str], Embedder]
 TOKEN = "s3cret-admin-token-for-tests"
@@ -268,16 +271,16 @@ def test_a_second_build_process_is_refused_while_one_runs(built: Settings) -> No
     assert load_index(built.index_dir).manifest.counts["faq"] == 6  # the first build finished cleanly
 
 
-def test_serve_refuses_a_corrupt_index_in_one_line(built: Settings) -> None:
+def test_serve_says_in_one_line_that_a_corrupt_index_leaves_it_not_ready(built: Settings, tmp_path: Path) -> None:
     build = current_build(built.index_dir)
     assert build is not None
     (build / "vectors.faiss").write_bytes(b"\x00" * 10)
     env = {**os.environ, "FAQBOT_INDEX_DIR": str(built.index_dir), "FAQBOT_MODEL": "fake-model"}
-    result = subprocess.run(
-        [sys.executable, "-m", "faqbot", "serve"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and "is damaged" in result.stderr and "Traceback" not in result.stderr
+    with faqbot_server(env, tmp_path / "serve.log", ready=False) as (_, base):
+        ready = httpx.get(f"{base}/readyz", timeout=5)
+    log = (tmp_path / "serve.log").read_text()
+    assert ready.status_code == 503 and "is damaged" in ready.json()["error"]
+    assert "not ready:" in log and "is damaged" in log and "Traceback" not in log
 
 
 def test_the_cache_never_serves_an_answer_from_an_older_index(

@@ -15,7 +15,18 @@ from faqbot.server.fast_path import FastJsonRoutes
 from faqbot.server.routes.ask import AskContext
 from faqbot.settings import Settings
 
-ASK_KEYS = {"answered", "answer", "confidence", "kind", "answer_id", "sources", "suggestions", "index_version"}
+ASK_KEYS = {
+    "answered",
+    "answer",
+    "confidence",
+    "kind",
+    "answer_id",
+    "sources",
+    "suggestions",
+    "index_version",
+    "interpreted_as",
+    "follow_ups",
+}
 SOURCE_KEYS = {"id", "kind", "title", "section", "url", "text", "score"}
 
 
@@ -183,3 +194,33 @@ def test_a_malformed_json_request_gets_the_routes_own_message(fake_client: TestC
         response = fake_client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
         assert response.status_code in (400, 422), body
         assert expected.lower() in response.text.lower() and "Traceback" not in response.text
+
+
+def test_history_is_validated_like_the_question(fake_client: TestClient) -> None:
+    turn = {"question": "What is green AI?", "answer": "Energy-efficient AI.", "source_id": "p-1"}
+    for body, expected in (
+        ({"question": "why?", "history": [turn] * 11}, "history"),
+        ({"question": "why?", "history": [{"answer": "x"}]}, "history.0.question"),
+        ({"question": "why?", "history": [{"question": 3}]}, "history.0.question"),
+        ({"question": "why?", "history": [{**turn, "extra": 1}]}, "extra"),
+        ({"question": "why?", "conversation_id": "not an id!"}, "conversation_id"),
+    ):
+        response = fake_client.post("/api/ask", json=body)
+        assert response.status_code == 422 and expected in response.json()["error"], (body, response.text)
+    ok = fake_client.post("/api/ask", json={"question": "why?", "history": [turn], "conversation_id": "c-1"})
+    assert ok.status_code == 200 and set(ok.json()) == ASK_KEYS
+    schema = fake_client.get("/openapi.json").json()["components"]["schemas"]
+    assert "history" in schema["AskRequest"]["properties"] and "HistoryTurn" in schema
+
+
+def test_small_talk_and_the_widget_config_over_http(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    build_index(fake_settings, embedder_factory=fake_factory)
+    settings = fake_settings.model_copy(update={"contact_url": "https://example.org/contact"})
+    with TestClient(create_app(settings, embedder_factory=fake_factory)) as client:
+        hello = client.post("/api/ask", json={"question": "Hello!"}).json()
+        assert hello["kind"] == "smalltalk" and hello["answered"] and hello["sources"] == []
+        human = client.post("/api/ask", json={"question": "can I talk to a person?"}).json()
+        assert "https://example.org/contact" in human["answer"]
+        assert client.get("/api/widget").json() == {"contact_url": "https://example.org/contact"}

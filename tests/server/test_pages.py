@@ -108,3 +108,36 @@ def test_feedback_is_validated_and_recorded(client: TestClient) -> None:
         response = client.post("/api/feedback", json=body)
         assert response.status_code == 422 and message in response.json()["error"], response.json()
     assert len(rows()) == 1
+
+
+def second_article(settings: Settings) -> None:
+    (settings.data_dir / "articles" / "bikes.md").write_text(
+        "---\ntitle: Bike care\n---\n\nKeep the chain oiled.\n\n## Brakes\n\nCheck the pads monthly.\n"
+    )
+    (settings.data_dir / "faq" / "bikes.yaml").write_text(
+        "- question: How often should I oil the chain?\n  answer: Every 200 km.\n"
+    )
+
+
+def test_the_site_name_the_faq_links_and_the_starters_follow_the_page(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    second_article(fake_settings)
+    build_index(fake_settings, embedder_factory=fake_factory)
+    settings = fake_settings.model_copy(update={"site_name": "Spoke & Chain"})
+    with TestClient(create_app(settings, embedder_factory=fake_factory)) as client:
+        home = client.get("/").text
+        assert (
+            "<title>Articles · Spoke &amp; Chain</title>" in home and 'class="brand" href="/">Spoke &amp; Chain' in home
+        )
+        faq = client.get("/faq").text
+        assert 'href="/articles/bikes"' in faq and "From the article “Bike care”" in faq
+        assert client.get("/api/faq").json()[0]["question"] == "How often should I oil the chain?"  # file order
+        on_launch = client.get("/api/faq", params={"page": ARTICLE}).json()
+        assert on_launch[0]["url"].startswith(ARTICLE) and on_launch[-1]["url"].startswith("/articles/bikes")
+
+
+def test_sources_name_each_section_once(client: TestClient) -> None:
+    body = client.post("/api/ask", json={"question": "open source AI models", "top_k": 10}).json()
+    urls = [s["url"] for s in body["sources"]]
+    assert len(urls) == len(set(urls))

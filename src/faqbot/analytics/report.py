@@ -8,18 +8,22 @@ the answers readers marked unhelpful, with their comments; the most asked FAQ en
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-import sqlite3
+import io
+import json
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from faqbot.analytics.question_log import connect
+from faqbot.analytics.conversations import summarise
+from faqbot.analytics.store import LoggedFeedback, LoggedQuestion, LogStore
 from faqbot.answering.answerer import Answerer
+from faqbot.content.faq import CSV_ALTERNATES_SEPARATOR
 
 # Questions answered with less confidence than threshold + this margin count as "low confidence".
 LOW_CONFIDENCE_MARGIN = 0.1
@@ -55,27 +59,30 @@ class Report:
     clusters: list[Cluster]
     unhelpful: list[dict[str, Any]]
     top_sources: list[dict[str, Any]]
+    conversations: dict[str, Any] = field(default_factory=dict)  # faqbot.analytics.conversations
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def build_report(db_path: Path, answerer: Answerer, *, days: int | None = None, limit: int = 10) -> Report:
-    connection = connect(db_path)
-    connection.row_factory = sqlite3.Row
+def build_report(
+    store: LogStore, answerer: Answerer, *, days: int | None = None, limit: int = 10, faq_format: str = "yaml"
+) -> Report:
+    """The report of what `store` logged (the last `days` days, or all); may raise StoreUnavailable.
+
+    `faq_format` ("yaml", "csv" or "json") is how the suggested FAQ entries are written: as the
+    site owner's own FAQ files are (faqbot.content.faq.owners_format)."""
     since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).timestamp() if days else 0.0
-    rows = connection.execute("SELECT * FROM questions WHERE time >= ? ORDER BY time", (since,)).fetchall()
-    feedback = connection.execute("SELECT * FROM feedback WHERE time >= ?", (since,)).fetchall()
-    connection.close()
+    rows, feedback = store.read(since)
 
     total = len(rows)
-    answered = sum(r["answered"] for r in rows)
+    answered = sum(r.answered for r in rows)
     per_day: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in rows:
-        day = dt.datetime.fromtimestamp(r["time"], dt.UTC).date().isoformat()
+        day = dt.datetime.fromtimestamp(r.time, dt.UTC).date().isoformat()
         per_day[day][0] += 1
-        per_day[day][1] += r["answered"]
-    unhelpful_feedback = [f for f in feedback if not f["helpful"]]
+        per_day[day][1] += r.answered
+    unhelpful_feedback = [f for f in feedback if not f.helpful]
     return Report(
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         totals={
@@ -87,20 +94,21 @@ def build_report(db_path: Path, answerer: Answerer, *, days: int | None = None, 
             "unhelpful": len(unhelpful_feedback),
         },
         per_day=[{"day": d, "questions": q, "answered": a} for d, (q, a) in sorted(per_day.items())],
-        clusters=cluster_unanswered(rows, answerer)[:limit],
+        clusters=cluster_unanswered(rows, answerer, faq_format)[:limit],
         unhelpful=_unhelpful(rows, feedback, limit),
         top_sources=_top_sources(rows, answerer, limit),
+        conversations=summarise(rows, {d.question.strip().lower() for d in answerer.index.faq_docs()}, limit),
     )
 
 
-def cluster_unanswered(rows: list[sqlite3.Row], answerer: Answerer) -> list[Cluster]:
+def cluster_unanswered(rows: list[LoggedQuestion], answerer: Answerer, faq_format: str = "yaml") -> list[Cluster]:
     """Declined and low-confidence questions, grouped by meaning, biggest group first."""
     low = answerer.threshold + LOW_CONFIDENCE_MARGIN
-    picked = [r for r in rows if not r["answered"] or r["confidence"] < low]
+    picked = [r for r in rows if not r.answered or r.confidence < low]
     if not picked:
         return []
-    counts = Counter(r["normalized"].strip() for r in picked)
-    declined = Counter(r["normalized"].strip() for r in picked if not r["answered"])
+    counts = Counter(r.normalized.strip() for r in picked)
+    declined = Counter(r.normalized.strip() for r in picked if not r.answered)
     texts = [t for t, _ in counts.most_common()]  # most asked first: they seed the clusters
     vectors = answerer.embedder.encode(texts)
     members: list[list[int]] = []
@@ -124,7 +132,7 @@ def cluster_unanswered(rows: list[sqlite3.Row], answerer: Answerer) -> list[Clus
                 size=sum(counts[t] for t in group_texts),
                 examples=group_texts[:MAX_EXAMPLES],
                 declined=sum(declined[t] for t in group_texts),
-                suggestion=_suggest(group_texts[0], centre, faq_docs, faq_vectors),
+                suggestion=_suggest(group_texts[0], centre, faq_docs, faq_vectors, faq_format),
             )
         )
     return sorted(clusters, key=lambda c: (-c.size, c.examples[0]))
@@ -147,17 +155,28 @@ def _faq_vectors(answerer: Answerer) -> tuple[list[Any], np.ndarray]:
     return docs, best
 
 
-def _suggest(example: str, centre: np.ndarray, docs: list[Any], vectors: np.ndarray) -> Suggestion:
+def entry_snippet(entry: dict[str, Any], faq_format: str) -> str:
+    """One FAQ entry, ready to paste into a file of `faq_format` (alternates joined by | in CSV)."""
+    if faq_format == "csv":
+        out = io.StringIO()
+        row = {k: CSV_ALTERNATES_SEPARATOR.join(v) if isinstance(v, list) else v for k, v in entry.items()}
+        writer = csv.DictWriter(out, fieldnames=list(row), lineterminator="\n")
+        writer.writeheader()
+        writer.writerow(row)
+        return out.getvalue()
+    if faq_format == "json":
+        return json.dumps([entry], ensure_ascii=False, indent=1) + "\n"
+    return yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100)
+
+
+def _suggest(example: str, centre: np.ndarray, docs: list[Any], vectors: np.ndarray, faq_format: str) -> Suggestion:
     if len(docs):
         similarities = vectors @ centre
         best = int(np.argmax(similarities))
         if float(similarities[best]) >= ALTERNATE_SIMILARITY:
             doc = docs[best]
-            snippet = yaml.safe_dump(
-                [{"id": doc.id, "question": doc.question, "alternates": [*doc.alternates, example]}],
-                sort_keys=False,
-                allow_unicode=True,
-                width=100,
+            snippet = entry_snippet(
+                {"id": doc.id, "question": doc.question, "alternates": [*doc.alternates, example]}, faq_format
             )
             return Suggestion(
                 "add-alternate",
@@ -169,20 +188,18 @@ def _suggest(example: str, centre: np.ndarray, docs: list[Any], vectors: np.ndar
         similarity = round(float(similarities[best]), 3)
     else:
         similarity = 0.0
-    snippet = yaml.safe_dump(
-        [{"question": example, "answer": "TODO: write the answer"}], sort_keys=False, allow_unicode=True, width=100
-    )
+    snippet = entry_snippet({"question": example, "answer": "TODO: write the answer"}, faq_format)
     return Suggestion("new-entry", None, None, similarity, f"# no close entry: a new FAQ entry is needed\n{snippet}")
 
 
-def _unhelpful(rows: list[sqlite3.Row], feedback: list[sqlite3.Row], limit: int) -> list[dict[str, Any]]:
-    by_answer = {r["answer_id"]: r for r in rows}
+def _unhelpful(rows: list[LoggedQuestion], feedback: list[LoggedFeedback], limit: int) -> list[dict[str, Any]]:
+    by_answer = {r.answer_id: r for r in rows}
     votes: dict[str, dict[str, Any]] = {}
     for f in feedback:
-        entry = votes.setdefault(f["answer_id"], {"down": 0, "up": 0, "comments": []})
-        entry["up" if f["helpful"] else "down"] += 1
-        if f["comment"]:
-            entry["comments"].append(f["comment"])
+        entry = votes.setdefault(f.answer_id, {"down": 0, "up": 0, "comments": []})
+        entry["up" if f.helpful else "down"] += 1
+        if f.comment:
+            entry["comments"].append(f.comment)
     out = []
     for answer_id, v in votes.items():
         if v["down"] == 0:
@@ -191,25 +208,23 @@ def _unhelpful(rows: list[sqlite3.Row], feedback: list[sqlite3.Row], limit: int)
         out.append(
             {
                 "answer_id": answer_id,
-                "question": row["question"] if row else None,
-                "kind": row["kind"] if row else None,
-                "top_source": row["top_source"] if row else None,
+                "question": row.question if row else None,
+                "kind": row.kind if row else None,
+                "top_source": row.top_source if row else None,
                 **v,
             }
         )
     return sorted(out, key=lambda e: (-e["down"], e["answer_id"]))[:limit]
 
 
-def _top_sources(rows: list[sqlite3.Row], answerer: Answerer, limit: int) -> list[dict[str, Any]]:
+def _top_sources(rows: list[LoggedQuestion], answerer: Answerer, limit: int) -> list[dict[str, Any]]:
     docs = {d.id: d for d in answerer.index.docs}
     counts: Counter[str] = Counter()
     for r in rows:
-        if r["answered"] and r["top_source"]:
-            doc = docs.get(r["top_source"])
+        if r.answered and r.top_source:
+            doc = docs.get(r.top_source)
             # Passages count towards their section: readers ask about sections, not windows.
-            counts[
-                f"faq:{doc.id}" if doc and doc.kind == "faq" else f"section:{doc.url}" if doc else r["top_source"]
-            ] += 1
+            counts[f"faq:{doc.id}" if doc and doc.kind == "faq" else f"section:{doc.url}" if doc else r.top_source] += 1
     out = []
     for key, count in counts.most_common(limit):
         kind, _, ref = key.partition(":")
@@ -236,6 +251,8 @@ def format_report(report: Report) -> str:
         "",
         "unanswered or unsure, grouped by meaning:",
     ]
+    if not report.clusters:
+        lines.append("  (none)")
     for c in report.clusters:
         lines.append(f"  [{c.size}] {' | '.join(c.examples[:3])}")
         s = c.suggestion
@@ -244,12 +261,18 @@ def format_report(report: Report) -> str:
         else:
             lines.append(f"      -> no close entry ({s.similarity:.2f}): a new FAQ entry is needed")
         lines.extend("         " + line for line in s.snippet.rstrip().splitlines())
-    lines += ["", "answers marked unhelpful:"]
+    lines += ["", "answers marked unhelpful:"] + ([] if report.unhelpful else ["  (none)"])
     for u in report.unhelpful:
         comments = "; ".join(u["comments"]) or "no comment"
         lines.append(f"  {u['down']} down, {u['up']} up: {u['question']!r} -> {u['top_source']} ({comments})")
-    lines += ["", "most asked sources:"]
+    lines += ["", "most asked sources:"] + ([] if report.top_sources else ["  (none)"])
     lines += [f"  {s['count']:>5}  {s['label']}" for s in report.top_sources]
+    talks = report.conversations
+    if talks.get("conversations"):
+        lines += ["", f"conversations: {talks['conversations']} ({talks['turns']} turns); ended in a decline:"]
+        lines += [f"  {' -> '.join(repr(q) for q in e['questions'])}" for e in talks["ended_in_decline"]]
+        lines += ["suggested questions asked next:"]
+        lines += [f"  {s['count']:>5}  {s['question']}" for s in talks["suggestions_taken"]]
     return "\n".join(lines)
 
 

@@ -1,11 +1,12 @@
 """Composing an answer: pick the best document, say how sure we are, or decline honestly.
 
-Documents are ranked by the fused score (faqbot.search.retrieval), the best three then by their tokens
-too (faqbot.search.rerank). A confident FAQ match answers with the FAQ answer; otherwise the best
-passage answers, trimmed to its sentences closest to the question. Confidence is the dense
-similarity of the chosen document, raised a little when the question's words also match it, and
-lowered when a different document is nearly as close (an ambiguous question). Below the
-threshold the bot declines and offers the closest FAQ questions instead.
+A question is read first (faqbot.answering.query: small talk, spelling, "this page", the
+conversation). Documents are ranked by the fused score (faqbot.search.retrieval), the best three
+then by their tokens too (faqbot.search.rerank). A confident FAQ match answers with the FAQ
+answer; otherwise the best passage answers with its answering excerpt (faqbot.answering.excerpt).
+Below the threshold on confidence (faqbot.answering.confidence) the bot declines and offers the
+closest FAQ questions instead. Every answer offers up to MAX_FOLLOW_UPS next questions: the FAQ
+entries closest to the question, other than the one that answered, not yet asked.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
+from faqbot.answering.answer import DECLINE_MESSAGE, Answer, Source
 from faqbot.answering.confidence import LOOKAHEAD, NEAR_TIE, confidence_of, runner_up
+from faqbot.answering.conversation import Turn
 from faqbot.answering.excerpt import excerpt, section_sentences
+from faqbot.answering.query import SMALLTALK_LEXICAL, Query, QueryReader
 from faqbot.content.articles import Article
-from faqbot.content.documents import Doc
 from faqbot.embedding.embedder import Embedder, Encoded, encode_questions
 from faqbot.index.store import LoadedIndex
 from faqbot.search.page_reference import WORDS as PAGE_WORDS
@@ -30,41 +32,13 @@ from faqbot.search.page_reference import PageReferences
 from faqbot.search.rerank import rerank
 from faqbot.search.retrieval import Hit, Scores, Strategy, score
 from faqbot.search.spelling import Speller, english_words
-from faqbot.text import normalize_question
 
-DECLINE_MESSAGE = (
-    "Sorry, I couldn't find an answer to that in this site's articles or FAQ. "
-    "You could try rephrasing it, or pick one of the questions below."
-)
 MAX_SUGGESTIONS = 3
-# Answers kept per loaded index, by normalised question: a new index gets a new Answerer and so
-# an empty cache, which is why a cached answer can never come from an older index.
+MAX_FOLLOW_UPS = 3
+FOLLOW_UP_CANDIDATES = 8  # kept with a cached answer, so a conversation's asked ones can be left out
+# Answers kept per loaded index, by matched question: a new index gets a new Answerer and so an
+# empty cache, which is why a cached answer can never come from an older index.
 CACHE_SIZE = 2048
-
-
-@dataclass(frozen=True)
-class Source:
-    id: str
-    kind: Literal["faq", "passage"]
-    title: str
-    section: str
-    url: str
-    text: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Answer:
-    answered: bool
-    answer: str
-    confidence: float
-    kind: Literal["faq", "passage", "none"]
-    answer_id: str
-    sources: list[Source]
-    suggestions: list[str]
-    index_version: str
-    question: str = field(default="", repr=False)
-    from_cache: bool = field(default=False, repr=False)  # for the cache-hit metric, not the API
 
 
 def _ignores_case(embedder: Embedder) -> bool:
@@ -76,7 +50,7 @@ def _ignores_case(embedder: Embedder) -> bool:
 class Answerer:
     """Answers questions from one loaded index with one embedder."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, *, threshold: float):
+    def __init__(self, index: LoadedIndex, embedder: Embedder, *, threshold: float, contact: str = ""):
         self.index = index
         self.embedder = embedder
         self.threshold = threshold
@@ -84,6 +58,7 @@ class Answerer:
         corpus = [doc.lexical_text() for doc in index.docs]
         self.speller = Speller([*corpus, PAGE_WORDS], dictionary=english_words())
         self.pages = PageReferences(index.articles)
+        self.reader = QueryReader(index, self.speller, self.pages, contact=contact)
         self._sections = section_sentences(index.articles)
         self._cache: OrderedDict[tuple[str, int, str], Answer] = OrderedDict()
         # With an uncased model, questions that differ only in case share a cached answer: BM25,
@@ -95,33 +70,30 @@ class Answerer:
     def prepare(self, question: str, about: Article | None = None) -> str:
         """The form a question is matched in: normalised, misspelt words corrected, "this page"
         named as the article `about` (see faqbot.search.page_reference)."""
-        return self._matched(self.speller.correct(normalize_question(question)), about)
-
-    def _matched(self, corrected: str, about: Article | None) -> str:
-        """A corrected question with "this page" named as the article `about`, if it meant one."""
-        return corrected if about is None else self.pages.rewrite(corrected, about)
+        query = self.reader.read(question)
+        return query.matched if about is None else self.pages.rewrite(query.matched, about)
 
     def encode(self, question: str) -> Encoded:
         return encode_questions(self.embedder, [question])[0]
 
-    def rank(self, question: str, *, strategy: Strategy = "hybrid", page: str | None = None) -> list[Hit]:
+    def rank(
+        self, question: str, *, strategy: Strategy = "hybrid", page: str | None = None, history: Sequence[Turn] = ()
+    ) -> list[Hit]:
         """Every document, best first, as the answerer ranks them (the best few re-ranked by tokens)."""
-        corrected = self.speller.correct(normalize_question(question))
-        matched = self._matched(corrected, self.pages.article_for(corrected, page))
+        matched = self.reader.read(question, page=page, history=history).matched
         encoded = self.encode(matched)
         hits = score(self.index, matched, encoded.vector, strategy=strategy).top()
         return rerank(hits, self.index.tokens, encoded.tokens)
 
-    def answer(self, question: str, *, top_k: int = 3, page: str | None = None) -> Answer:
+    def answer(self, question: str, *, top_k: int = 3, page: str | None = None, history: Sequence[Turn] = ()) -> Answer:
         """Answer one question (encoding it here; the server batches encodes instead).
 
         `page` is the path of the page the reader asks from: it says which article "this page" is.
+        `history` is the conversation so far, oldest first (faqbot.answering.conversation).
         """
-        question, corrected, about, cached = self._look_up(question, top_k, page)
-        if cached is not None:
-            return cached
-        matched = self._matched(corrected, about)
-        return self.answer_from_encoding(question, matched, self.encode(matched), top_k=top_k, about=about)
+        query = self.reader.read(question, page=page, history=history)
+        ready = self._ready(query, top_k)
+        return ready if ready is not None else self.answer_from_encoding(query, self.encode(query.matched), top_k)
 
     async def answer_batched(
         self,
@@ -130,69 +102,76 @@ class Answerer:
         top_k: int,
         encode: Callable[[str], Awaitable[Encoded]],
         page: str | None = None,
+        history: Sequence[Turn] = (),
     ) -> Answer:
         """`answer`, with the encode handed to `encode` (the server's batcher) and awaited."""
-        question, corrected, about, cached = self._look_up(question, top_k, page)
-        if cached is not None:
-            return cached
-        matched = self._matched(corrected, about)
-        return self.answer_from_encoding(question, matched, await encode(matched), top_k=top_k, about=about)
+        query = self.reader.read(question, page=page, history=history)
+        ready = self._ready(query, top_k)
+        return ready if ready is not None else self.answer_from_encoding(query, await encode(query.matched), top_k)
 
-    def _look_up(self, question: str, top_k: int, page: str | None) -> tuple[str, str, Article | None, Answer | None]:
-        """The normalised question, its spelling corrected (once: it also finds "this page"), the
-        article "this page" in it means, and a cached answer if any."""
-        question = normalize_question(question)
-        corrected = self.speller.correct(question)
-        about = self.pages.article_for(corrected, page)
-        return question, corrected, about, self.cached(question, top_k, about)
+    def _ready(self, query: Query, top_k: int) -> Answer | None:
+        """The answer that needs no encode: small talk, or one already in the cache."""
+        if query.smalltalk is not None:
+            return Answer(
+                True, query.smalltalk, 1.0, "smalltalk", uuid.uuid4().hex, [], [], self.index.version, query.question
+            )
+        return self.cached(query, top_k)
 
-    def _cache_key(self, question: str, top_k: int, about: Article | None) -> tuple[str, int, str]:
-        """The normalised question, how many sources, and which article "this page" meant."""
-        return question.lower() if self._case_blind else question, top_k, about.slug if about else ""
+    def _cache_key(self, query: Query, top_k: int) -> tuple[str, int, str]:
+        """The matched question, how many sources, and which article "this page" meant."""
+        matched = query.matched.lower() if self._case_blind else query.matched
+        return matched, top_k, query.about.slug if query.about else ""
 
-    def cached(self, question: str, top_k: int, about: Article | None = None) -> Answer | None:
-        """The answer already given to this normalised question on this index, with a new id (and
-        this asker's wording of the question)."""
-        key = self._cache_key(question, top_k, about)
+    def cached(self, query: Query, top_k: int) -> Answer | None:
+        """The answer already given to this matched question on this index, with a new id (and this
+        asker's wording of the question)."""
+        key = self._cache_key(query, top_k)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is None:
                 return None
             self._cache.move_to_end(key)
             self.cache_hits += 1
-        return replace(cached, answer_id=uuid.uuid4().hex, question=question, from_cache=True)
+        return self._for(query, replace(cached, answer_id=uuid.uuid4().hex, from_cache=True))
 
-    def answer_from_encoding(
-        self, question: str, matched: str, encoded: Encoded, *, top_k: int, about: Article | None = None
-    ) -> Answer:
-        """Compose (and cache) the answer to `question`, matched as `matched`, encoded as `encoded`."""
-        # A question about the page asks for a summary: its passage answers whole, not trimmed to the
-        # two sentences nearest the article's title ("This article delves into..." was cut).
-        fresh = self._compose(question, matched, encoded, top_k, whole=about is not None)
+    def answer_from_encoding(self, query: Query, encoded: Encoded, top_k: int) -> Answer:
+        """Compose (and cache) the answer to `query`, encoded as `encoded`."""
+        # A question about the page asks for a summary: its passage answers whole.
+        fresh = self._compose(query.matched, encoded, top_k, whole=query.about is not None)
         with self._cache_lock:
-            self._cache[self._cache_key(question, top_k, about)] = fresh
+            self._cache[self._cache_key(query, top_k)] = fresh
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
-        return fresh
+        return self._for(query, fresh)
 
-    def _compose(self, question: str, matched: str, encoded: Encoded, top_k: int, *, whole: bool = False) -> Answer:
+    def _for(self, query: Query, answer: Answer) -> Answer:
+        """A composed answer as this asker gets it: their wording, the reading, unasked follow-ups."""
+        asked = query.asked | {query.question.lower()}
+        follow_ups = [q for q in answer.follow_ups if q.lower() not in asked][:MAX_FOLLOW_UPS]
+        return replace(answer, question=query.question, interpreted_as=query.interpreted_as, follow_ups=follow_ups)
+
+    def _compose(self, matched: str, encoded: Encoded, top_k: int, *, whole: bool = False) -> Answer:
         scores = score(self.index, matched, encoded.vector)
+        answer_id, version = uuid.uuid4().hex, self.index.version
+        # Only a message that shares little with any document can be small talk by its meaning alone.
+        unrelated = float(scores.lexical.max(initial=0.0)) < SMALLTALK_LEXICAL
+        intent = (
+            self.reader.smalltalk_intent(encoded.vector, float(scores.dense.max(initial=-1.0))) if unrelated else None
+        )
+        if intent is not None:
+            reply = self.index.smalltalk.answer_for(intent, contact=self.reader.contact)
+            return Answer(True, reply, 1.0, "smalltalk", answer_id, [], [], version)
         hits = rerank(scores.top(max(top_k, LOOKAHEAD)), self.index.tokens, encoded.tokens)
         confidence = round(confidence_of(hits, self.index.docs), 4)
-        sources = [self._source(hit) for hit in hits[:top_k]]
-        answer_id = uuid.uuid4().hex
-        version = self.index.version
+        sources = [self._source(hit) for hit in self._distinct(hits)[:top_k]]
         if not hits or confidence < self.threshold:
-            suggestions = self._suggestions(scores)
-            return Answer(
-                False, DECLINE_MESSAGE, confidence, "none", answer_id, sources, suggestions, version, question
-            )
+            suggestions = self._faq_questions(scores, MAX_SUGGESTIONS)
+            return Answer(False, DECLINE_MESSAGE, confidence, "none", answer_id, sources, suggestions, version)
         best = self.index.docs[hits[0].doc]
         close = self._near_tie(hits)
-        if best.kind == "faq":
-            return Answer(True, best.text, confidence, "faq", answer_id, sources, close, version, question)
-        text = best.text if whole else self._trim(hits[0].doc, encoded.vector)
-        return Answer(True, text, confidence, "passage", answer_id, sources, close, version, question)
+        follow_ups = [q for q in self._faq_questions(scores, FOLLOW_UP_CANDIDATES) if q != best.question]
+        text = best.text if best.kind == "faq" or whole else self._trim(hits[0].doc, encoded.vector)
+        return Answer(True, text, confidence, best.kind, answer_id, sources, close, version, follow_ups=follow_ups)
 
     def _near_tie(self, hits: list[Hit]) -> list[str]:
         """The other answer, when a document at another URL came nearly as close: the reader may mean it."""
@@ -202,13 +181,20 @@ class Answerer:
         doc = self.index.docs[second.doc]
         return [doc.question if doc.kind == "faq" else doc.section]
 
+    def _distinct(self, hits: list[Hit]) -> list[Hit]:
+        """The hits, one per URL: two windows of one section are one source to a reader."""
+        first: dict[str, Hit] = {}
+        for hit in hits:
+            first.setdefault(self.index.docs[hit.doc].url, hit)
+        return list(first.values())
+
     def _source(self, hit: Hit) -> Source:
-        doc: Doc = self.index.docs[hit.doc]
+        doc = self.index.docs[hit.doc]
         return Source(doc.id, doc.kind, doc.title, doc.section, doc.url, doc.text, round(hit.score, 4))
 
-    def _suggestions(self, scores: Scores) -> list[str]:
-        """The FAQ questions closest to a declined question."""
-        return [self.index.docs[hit.doc].question for hit in scores.top(MAX_SUGGESTIONS, among=self.index.faq_rows)]
+    def _faq_questions(self, scores: Scores, count: int) -> list[str]:
+        """The questions of the FAQ entries closest to the question: answerable, by construction."""
+        return [self.index.docs[hit.doc].question for hit in scores.top(count, among=self.index.faq_rows)]
 
     def _trim(self, doc_index: int, vector: np.ndarray) -> str:
         """The passage's answering excerpt (faqbot.answering.excerpt)."""

@@ -51,4 +51,4 @@ def load_engine(
     if embedder.dimension != index.manifest.dimension:
         reason = f"the model gives {embedder.dimension}-d vectors, the index holds {index.manifest.dimension}-d ones"
         return Engine(None, reason, embedder)
-    return Engine(Answerer(index, embedder, threshold=settings.threshold), None, embedder)
+    return Engine(Answerer(index, embedder, threshold=settings.threshold, contact=settings.contact_url), None, embedder)

@@ -47,11 +47,34 @@ def markdown_parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False})
 
 
-def load_articles(directory: Path) -> list[Article]:
-    """Every `*.md` below `directory`, sorted by path so builds are deterministic."""
+def load_articles(directory: Path, warnings: list[str] | None = None) -> list[Article]:
+    """Every `*.md` below `directory`, sorted by path so builds are deterministic.
+
+    An article with no text at all is skipped, and a section with none noted, in `warnings`
+    (`file:line: message`): one empty draft must not stop a whole site's build.
+    """
     if not directory.is_dir():
         return []
-    return [parse_article(path) for path in sorted(directory.rglob("*.md"))]
+    articles = []
+    for path in sorted(directory.rglob("*.md")):
+        try:
+            article = parse_article(path)
+        except EmptyArticle as exc:
+            if warnings is not None:
+                warnings.append(f"{exc}: skipped")
+            continue
+        if warnings is not None:
+            warnings += [
+                f"{path}:{s.line}: the section {s.title!r} has no text: nothing is answered from it"
+                for s in article.sections
+                if not s.paragraphs and s.anchor != INTRODUCTION_ANCHOR
+            ]
+        articles.append(article)
+    return articles
+
+
+class EmptyArticle(DataError):
+    """An article with front matter and headings, but no text under any of them."""
 
 
 def parse_article(path: Path) -> Article:
@@ -68,7 +91,7 @@ def parse_article(path: Path) -> Article:
     date_text = date.isoformat() if isinstance(date, dt.date) else str(date or "")
     sections = _sections(path, body, body_start, title)
     if not any(section.paragraphs for section in sections):
-        raise DataError(path, "the article has no text after its front matter", line=body_start)
+        raise EmptyArticle(path, "the article has no text after its front matter", line=body_start)
     return Article(slug=slug, title=title, url=url, date=date_text, sections=tuple(sections), body=body, path=str(path))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from faqbot.content.articles import Article, load_articles
 from faqbot.content.faq import FaqEntry, load_faq
+from faqbot.content.smalltalk import SmallTalk, built_in, load_smalltalk
 from faqbot.errors import DataError
 
 FAQ_ANCHOR_PREFIX = "faq-"
@@ -16,16 +17,20 @@ FAQ_ANCHOR_PREFIX = "faq-"
 class Corpus:
     articles: tuple[Article, ...]
     faq: tuple[FaqEntry, ...]
+    smalltalk: SmallTalk = field(default_factory=built_in)
+    warnings: tuple[str, ...] = ()  # `file:line: message`: what the build skipped or doubts, for the owner
 
     def article(self, slug: str) -> Article | None:
         return next((a for a in self.articles if a.slug == slug), None)
 
 
 def load_corpus(data_dir: Path) -> Corpus:
-    """Read and validate `data_dir/articles` and `data_dir/faq`; raise DataError on any mistake."""
+    """Read and validate `data_dir/articles`, `data_dir/faq` and `data_dir/smalltalk.yaml`; raise
+    DataError on any mistake."""
     if not data_dir.is_dir():
         raise DataError(data_dir, "the data directory does not exist")
-    articles = load_articles(data_dir / "articles")
+    warnings: list[str] = []
+    articles = load_articles(data_dir / "articles", warnings)
     by_slug: dict[str, Article] = {}
     for article in articles:
         if article.slug in by_slug:
@@ -34,7 +39,23 @@ def load_corpus(data_dir: Path) -> Corpus:
     faq = [_link(entry, by_slug) for entry in load_faq(data_dir / "faq")]
     if not articles and not faq:
         raise DataError(data_dir, "no content: add articles/*.md or FAQ files under faq/")
-    return Corpus(articles=tuple(articles), faq=tuple(faq))
+    warnings += _same_questions(faq)
+    return Corpus(tuple(articles), tuple(faq), load_smalltalk(data_dir), tuple(warnings))
+
+
+def _same_questions(faq: list[FaqEntry]) -> list[str]:
+    """One warning per question asked by two entries with different answers: either may answer it."""
+    first: dict[str, FaqEntry] = {}
+    warnings = []
+    for entry in faq:
+        key = " ".join(entry.question.casefold().split()).rstrip("?!. ")
+        other = first.setdefault(key, entry)
+        if other is not entry and " ".join(other.answer.split()) != " ".join(entry.answer.split()):
+            warnings.append(
+                f"{entry.path}:{entry.line}: the question {entry.question!r} (entry {entry.id!r}) is also entry "
+                f"{other.id!r} at {other.path}:{other.line}, with another answer: either may answer it"
+            )
+    return warnings
 
 
 def _link(entry: FaqEntry, by_slug: dict[str, Article]) -> FaqEntry:

@@ -21,6 +21,7 @@ from faqbot.text import read_utf8, slugify
 
 FAQ_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
 _KNOWN_KEYS = {"id", "question", "answer", "url", "alternates", "article"}
+CSV_DELIMITERS = (",", ";", "\t")  # not "|": it separates alternates in a cell
 # In CSV, alternates share one cell, separated by this character.
 CSV_ALTERNATES_SEPARATOR = "|"
 
@@ -35,6 +36,16 @@ class FaqEntry:
     article: str = ""
     path: str = ""
     line: int = 0
+
+
+def owners_format(directory: Path) -> str:
+    """The format most of the FAQ files under `directory` are in ("yaml", "csv" or "json"; "yaml" for none)."""
+    counts: dict[str, int] = {}
+    for path in directory.rglob("*") if directory.is_dir() else ():
+        if path.suffix.lower() in FAQ_SUFFIXES:
+            kind = "yaml" if path.suffix.lower() in (".yaml", ".yml") else path.suffix.lower()[1:]
+            counts[kind] = counts.get(kind, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else "yaml"
 
 
 def load_faq(directory: Path) -> list[FaqEntry]:
@@ -109,10 +120,21 @@ def _skip_space(text: str, position: int) -> int:
     return position
 
 
+class TextLoader(yaml.SafeLoader):
+    """YAML that reads every scalar as the text written: `answer: no` is "no", not False; `date:
+    2024-01-02` and `id: 7` stay as written. Only an empty value is null."""
+
+
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _yaml_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=TextLoader)
+        data = yaml.load(text, Loader=TextLoader)  # noqa: S506 (a SafeLoader that resolves fewer types)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -125,12 +147,28 @@ def _yaml_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
         yield item_node.start_mark.line + 1, value
 
 
+def _delimiter(text: str) -> str:
+    """The CSV's separator: the one of , ; tab | whose header row names both required columns (a
+    spreadsheet in a comma-decimal locale saves with semicolons)."""
+    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    for candidate in CSV_DELIMITERS:
+        names = {cell.strip().strip('"').lower() for cell in first.split(candidate)}
+        if {"question", "answer"} <= names:
+            return candidate
+    return ","
+
+
 def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    delimiter = _delimiter(text)
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     try:
         header = reader.fieldnames or []
         if not {"question", "answer"} <= {h.strip() for h in header}:
-            raise DataError(path, "the CSV header row must name 'question' and 'answer' columns", line=1)
+            raise DataError(
+                path,
+                "the CSV header row must name 'question' and 'answer' columns, separated by commas, semicolons or tabs",
+                line=1,
+            )
         start = 2
         for row in reader:
             if None in row:

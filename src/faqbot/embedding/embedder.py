@@ -68,7 +68,11 @@ class SentenceTransformerEmbedder:
     def __init__(self, model: str, *, batch_size: int = 64, threads: int | None = None):
         # Imported here: torch takes seconds to import and only embedding needs it.
         import torch
+        import transformers.utils.logging as transformers_logging
         from sentence_transformers import SentenceTransformer
+
+        # Its "Loading weights" bar says nothing a site owner can act on; the build reports its own steps.
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         if threads:
             torch.set_num_threads(threads)

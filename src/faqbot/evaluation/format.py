@@ -25,7 +25,11 @@ def format_report(report: Report) -> str:
     lines.append(f"answering at threshold {report.threshold:.2f}:")
     for name, value in report.answering.items():
         lines.append(f"  {name:<20} {value:.3f}")
-    if report.recommended_threshold is None:
+    if report.stale:
+        lines.append(f"stale labels: {len(report.stale)} questions expect a source the index no longer has, so no")
+        lines.append("threshold is recommended; fix the evaluation file (or the content) first:")
+        lines += [f"  {s}" for s in report.stale]
+    elif report.recommended_threshold is None:
         lines.append(
             "recommended threshold: none (no threshold declines 95% of out-of-scope questions, or there are none)"
         )

@@ -54,6 +54,7 @@ class Report:
     threshold: float
     counts: dict[str, int]
     results: list[QuestionResult] = field(repr=False, default_factory=list)
+    stale: list[str] = field(default_factory=list)  # questions whose expected source the index no longer has
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -175,8 +176,12 @@ def sweep(results: list[QuestionResult], *, step: float = 0.01) -> tuple[list[di
 def evaluate(
     answerer: Answerer, questions: list[EvalQuestion], *, progress: Callable[[int], object] | None = None
 ) -> Report:
+    labels = {label(doc) for doc in answerer.index.docs}
+    stale = [f"{q.q!r} expects {q.expect!r}" for q in questions if q.expect is not None and q.expect not in labels]
     results = run(answerer, questions, progress=progress)
     rows, recommended = sweep(results)
+    if stale:  # a threshold chosen on wrong labels would be wrong: say what to fix instead
+        recommended = None
     counts: dict[str, int] = defaultdict(int)
     for q in questions:
         counts[q.kind] += 1
@@ -188,6 +193,7 @@ def evaluate(
         threshold=answerer.threshold,
         counts=dict(counts),
         results=results,
+        stale=stale,
     )
 
 

@@ -14,6 +14,7 @@ from faqbot.answering.answerer import Answerer
 from faqbot.embedding.embedder import Embedder, load_embedder
 from faqbot.embedding.query_encoder import load_query_encoder
 from faqbot.errors import DataError
+from faqbot.evaluation.dialogues import TurnResult, load_dialogues, play
 from faqbot.evaluation.metrics import Report, evaluate
 from faqbot.evaluation.questions import load_questions
 from faqbot.evaluation.stackfaq import convert
@@ -34,7 +35,7 @@ def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Repor
 def _answerer(settings: Settings, index: LoadedIndex, embedder_factory: Callable[[str], Embedder]) -> Answerer:
     """An answerer encoding questions as the server would (the index's chosen encoder)."""
     encoder = load_query_encoder(settings, index.directory, index.manifest.encoder, torch_factory=embedder_factory)
-    return Answerer(index, encoder, threshold=settings.threshold)
+    return Answerer(index, encoder, threshold=settings.threshold, contact=settings.contact_url)
 
 
 def evaluate_index(
@@ -137,3 +138,23 @@ def _share_encoder_exports(main: Path, index_dir: Path) -> None:
         if link.exists():
             shutil.rmtree(link)
         link.symlink_to(shared.resolve())
+
+
+def evaluate_dialogues(
+    settings: Settings, *, embedder_factory: Callable[[str], Embedder] = load_embedder, progress: bool = False
+) -> tuple[list[TurnResult], list[TurnResult]]:
+    """The dialogue set on the launch content, with history and with history ignored (the baseline)."""
+    conversations = load_dialogues(settings.eval_dialogues)
+    launch = next((s for s in load_suite(settings.eval_suite) if s.name == "launch"), None)
+    if launch is None or launch.data is None:
+        raise DataError(settings.eval_suite, "the suite has no 'launch' set, whose content the dialogues are about")
+    index_dir = settings.index_dir / EVAL_INDEXES / "launch"
+    _share_encoder_exports(settings.index_dir, index_dir)
+    factory = _shared(embedder_factory)
+    build_index(
+        settings.model_copy(update={"data_dir": launch.data, "index_dir": index_dir}),
+        embedder_factory=factory,
+        progress=progress,
+    )
+    answerer = _answerer(settings, load_index(index_dir, model=settings.model), factory)
+    return play(answerer, conversations), play(answerer, conversations, with_history=False)

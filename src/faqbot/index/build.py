@@ -48,6 +48,7 @@ class BuildReport:
     directory: Path | None
     encoder: dict[str, Any] | None = None  # the query encoder chosen (None: nothing was built)
     rerank: dict[str, Any] | None = None  # token re-ranking on or off, and why (None: nothing was built)
+    warnings: tuple[str, ...] = ()  # what the data's reading skipped or doubts (faqbot.content.corpus)
 
 
 def collect_docs(corpus: Corpus, settings: Settings) -> list[Doc]:
@@ -61,7 +62,8 @@ def collect_docs(corpus: Corpus, settings: Settings) -> list[Doc]:
 def corpus_hash(docs: list[Doc], corpus: Corpus) -> str:
     # Where the data directory lives is not content: moving it must not change the version.
     article_parts = [json.dumps({**article_to_dict(a), "path": ""}, sort_keys=True) for a in corpus.articles]
-    return content_hash(*(d.hash for d in docs), *article_parts, length=32)
+    smalltalk = json.dumps(corpus.smalltalk.to_dict(), sort_keys=True)
+    return content_hash(*(d.hash for d in docs), *article_parts, smalltalk, length=32)
 
 
 @contextmanager
@@ -124,11 +126,14 @@ def build_index(
         faq_changes = changes(before, docs, "faq")
         passage_changes = changes(before, docs, "passage")
         if not force and previous_dir is not None and _manifest_version(previous_dir) == version and _loads(settings):
-            return BuildReport(version, True, counts, faq_changes, passage_changes, 0, 0, previous_dir)
+            return BuildReport(
+                version, True, counts, faq_changes, passage_changes, 0, 0, previous_dir, warnings=corpus.warnings
+            )
 
         sentence_texts = [s for d in docs for s in d.sentences]
+        smalltalk_texts = list(corpus.smalltalk.examples)
         cache = EmbeddingCache(index_dir / CACHE, settings.model)
-        todo = cache.missing(key_texts + sentence_texts)
+        todo = cache.missing(key_texts + sentence_texts + smalltalk_texts)
         dimension = cache.dimension
         loaded: list[Embedder] = []
 
@@ -140,7 +145,7 @@ def build_index(
         if todo or dimension is None:
             cache.add(todo, embedder().encode(todo, progress=progress))
             dimension = embedder().dimension
-        all_texts = key_texts + sentence_texts
+        all_texts = key_texts + sentence_texts + smalltalk_texts
         embedded = len(todo)
         check_texts = _spread(sentence_texts + key_texts, CHECK_TEXTS)
         encoder, encoder_files = prepare_encoder(
@@ -184,6 +189,8 @@ def build_index(
             sentence_vectors=cache.get(sentence_texts, dimension),
             sentence_offsets=offsets,
             articles=[article_to_dict(a) for a in corpus.articles],
+            smalltalk=corpus.smalltalk.to_dict(),
+            smalltalk_vectors=cache.get(smalltalk_texts, dimension),
             tokens=tokens,
         )
         if encoder_files is not None:
@@ -202,6 +209,7 @@ def build_index(
             final,
             encoder,
             rerank,
+            corpus.warnings,
         )
 
 

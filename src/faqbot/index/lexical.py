@@ -120,6 +120,11 @@ class LexicalIndex:
         retriever = bm25s.BM25.load(str(directory), mmap=True, show_progress=False)
         return cls(retriever, size, np.load(directory / TOKEN_BEST))
 
+    def knows(self, word: str) -> bool:
+        """Whether some document has `word` in any form (by its stem)."""
+        stems = tokenize(word)
+        return bool(stems) and all(stem in self._vocabulary for stem in stems)
+
     def scores(self, query: str) -> np.ndarray:
         """Raw BM25 of every document."""
         return self._scores(self._ids(tokenize(query)))

@@ -9,6 +9,7 @@
                              faqbot.index.vectors)
         key_docs.npy         for each vector row, the document it belongs to
         sentences.npy        unit vectors of passage sentences, for trimming answers
+        smalltalk.npy        unit vectors of the small-talk examples (faqbot.content.smalltalk)
         records.json         documents, key fields, sentence offsets, articles
         bm25/                the lexical index
         tokens.npy           documents' token embeddings, int8, for re-ranking (faqbot.search.rerank),
@@ -36,12 +37,13 @@ import numpy as np
 
 from faqbot.content.articles import Article
 from faqbot.content.documents import Doc, article_from_dict
+from faqbot.content.smalltalk import SmallTalk, built_in
 from faqbot.errors import IndexUnavailable
 from faqbot.index.lexical import LexicalIndex
 from faqbot.index.tokens import TokenStore
 from faqbot.index.vectors import build_vector_index, tune
 
-FORMAT_VERSION = 3  # 2: the manifest records the query encoder; 3: BM25 keeps its per-word best scores
+FORMAT_VERSION = 4  # 2: the manifest records the query encoder; 3: BM25 keeps its per-word best scores; 4: small talk
 CURRENT = "current"
 BUILDS = "builds"
 CACHE = "cache"
@@ -96,6 +98,8 @@ class LoadedIndex:
     lexical: LexicalIndex
     articles: list[Article]
     tokens: TokenStore | None = None  # None: the build has no token store, answers are not re-ranked
+    smalltalk: SmallTalk = field(default_factory=built_in)  # the site's small talk (built-in before it was stored)
+    smalltalk_vectors: np.ndarray | None = None  # one row per small-talk example, in its order (None: not stored)
 
     @property
     def version(self) -> str:
@@ -105,6 +109,13 @@ class LoadedIndex:
     def faq_rows(self) -> np.ndarray:
         """Positions in `docs` of the FAQ entries (int64), in index order."""
         return np.array([i for i, doc in enumerate(self.docs) if doc.kind == "faq"], dtype=np.int64)
+
+    @cached_property
+    def faq_mask(self) -> np.ndarray:
+        """Per document, whether it is an FAQ entry (bool): `Scores.top(among=...)` looks candidates up in it."""
+        mask = np.zeros(len(self.docs), dtype=bool)
+        mask[self.faq_rows] = True
+        return mask
 
     def faq_docs(self, *, article: str | None = None) -> list[Doc]:
         """The FAQ entries, all or only those of one article (by slug)."""
@@ -123,6 +134,8 @@ def write_build(
     sentence_vectors: np.ndarray,
     sentence_offsets: list[int],
     articles: list[dict[str, Any]],
+    smalltalk: dict[str, object] | None = None,
+    smalltalk_vectors: np.ndarray | None = None,
     tokens: TokenStore | None = None,
 ) -> None:
     directory.mkdir(parents=True)
@@ -130,6 +143,8 @@ def write_build(
     faiss.write_index(index, str(directory / "vectors.faiss"))
     np.save(directory / "key_docs.npy", key_docs.astype(np.int32))
     np.save(directory / "sentences.npy", sentence_vectors.astype(np.float32))
+    if smalltalk_vectors is not None:
+        np.save(directory / "smalltalk.npy", smalltalk_vectors.astype(np.float32))
     LexicalIndex.build([doc.lexical_text() for doc in docs]).save(directory / "bm25")
     if tokens is not None:
         tokens.save(directory)
@@ -138,6 +153,7 @@ def write_build(
         "key_fields": key_fields,
         "sentence_offsets": sentence_offsets,
         "articles": articles,
+        "smalltalk": smalltalk,
     }
     (directory / "records.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     # The manifest goes last: a directory without one is an unfinished build.
@@ -191,6 +207,9 @@ def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:
         lexical = LexicalIndex.load(build / "bm25", len(docs))
         articles = [article_from_dict(a) for a in records["articles"]]
         tokens = TokenStore.load(build, len(docs))
+        smalltalk = SmallTalk.from_dict(records["smalltalk"]) if records.get("smalltalk") else built_in()
+        stored = build / "smalltalk.npy"
+        smalltalk_vectors = np.load(stored) if stored.exists() and records.get("smalltalk") else None
     except Exception as exc:  # any damage at all must become one clear line, not a traceback
         raise IndexUnavailable(
             f"the index in {build} is damaged ({type(exc).__name__}: {exc}); run 'faqbot build'"
@@ -209,4 +228,6 @@ def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:
         lexical=lexical,
         articles=articles,
         tokens=tokens,
+        smalltalk=smalltalk,
+        smalltalk_vectors=smalltalk_vectors,
     )

@@ -48,8 +48,11 @@ class PageReferences:
         """The article a question about "this page" means, or None when it is not such a question."""
         if not (_REFERENCE.search(question) and _SUBJECT.search(question)):
             return None
-        article = self._by_path.get(_path(page)) if page else None
-        return article or self._only
+        return self.article_at(page) or self._only
+
+    def article_at(self, page: str | None) -> Article | None:
+        """The article whose page is `page` (a path or URL), if any."""
+        return self._by_path.get(_path(page)) if page else None
 
     @staticmethod
     def rewrite(question: str, article: Article) -> str:

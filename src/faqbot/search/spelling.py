@@ -73,6 +73,10 @@ class Speller:
     def known(self, word: str) -> bool:
         return word in self._known or word in self._dictionary
 
+    def in_corpus(self, word: str) -> bool:
+        """Whether the site's own text uses `word` (lower case)."""
+        return word in self._known
+
     def looks_english(self, text: str) -> bool:
         """Whether the question reads as English (see the module docstring); always, without a dictionary."""
         words = [w.lower() for w in _WORD.findall(text) if len(w) >= LANGUAGE_WORD_LENGTH]

@@ -63,10 +63,9 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory | None =
     app.state.engine = Engine(None, "starting")
     app.state.templates = Jinja2Templates(directory=settings.web_dir / "templates")
     app.state.assets = StaticAssets(settings.web_dir / "static")
-    app.state.question_log = QuestionLog(
-        settings.state_dir, enabled=settings.log_questions, retention_days=settings.retention_days
-    )
+    app.state.question_log = QuestionLog.from_settings(settings)
     app.state.metrics = Metrics()
+    app.state.metrics.watch_question_log(app.state.question_log.stats)
     app.state.batcher = EncodeBatcher(lambda: app.state.engine.embedder, workers=default_workers(settings.threads))
     app.state.reloader = Reloader(settings, embedder_factory)
     routers = (ask_router, api_router, admin_router, pages_router)

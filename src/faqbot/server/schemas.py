@@ -10,6 +10,20 @@ from faqbot.text import normalize_question
 
 MAX_QUESTION_CHARS = 1000
 MAX_PAGE_CHARS = 2048
+MAX_HISTORY = 10
+MAX_HISTORY_ANSWER_CHARS = 4000
+
+
+class HistoryTurn(BaseModel):
+    """An earlier turn of the conversation, as the client kept it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: StrictStr = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="What the reader asked.")
+    answer: StrictStr | None = Field(None, max_length=MAX_HISTORY_ANSWER_CHARS, description="What the bot answered.")
+    source_id: StrictStr | None = Field(
+        None, max_length=200, description="The `id` of the answer's first source (absent for a decline or small talk)."
+    )
 
 
 class AskRequest(BaseModel):
@@ -28,6 +42,17 @@ class AskRequest(BaseModel):
         max_length=MAX_PAGE_CHARS,
         description="The path (or URL) of the page the reader asks from; the widget sends it. It says which "
         "article a question about 'this page' or 'this article' means.",
+    )
+    history: list[HistoryTurn] = Field(
+        default_factory=list,
+        max_length=MAX_HISTORY,
+        description="The conversation's earlier turns, oldest first, at most 10: a follow-up ('why?', 'and "
+        "privacy?') is answered about what the conversation is about. The server keeps no conversation state.",
+    )
+    conversation_id: StrictStr | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="A random id the client gives a conversation, recorded with each turn for the report.",
     )
 
     @field_validator("top_k", mode="before")
@@ -66,7 +91,10 @@ class AskResponse(BaseModel):
     answered: bool
     answer: str = Field(description="The answer, or a polite decline when answered is false.")
     confidence: float = Field(ge=0.0, le=1.0)
-    kind: Literal["faq", "passage", "none"]
+    kind: Literal["faq", "passage", "smalltalk", "none"] = Field(
+        description="faq or passage: answered from that source; smalltalk: a greeting, thanks... (no sources); "
+        "none: declined."
+    )
     answer_id: str = Field(description="Identifies this answer, for POST /api/feedback.")
     sources: list[SourceOut] = Field(description="The top_k closest matches, also when the bot declined.")
     suggestions: list[str] = Field(
@@ -74,6 +102,12 @@ class AskResponse(BaseModel):
         "came nearly as close, if one did."
     )
     index_version: str
+    interpreted_as: str | None = Field(
+        None, description="What the question was taken to mean, when the conversation's earlier turns changed it."
+    )
+    follow_ups: list[str] = Field(
+        default_factory=list, description="Up to 3 questions a reader is likely to ask next (not yet asked)."
+    )
 
 
 class FaqEntryOut(BaseModel):
@@ -94,6 +128,12 @@ class FeedbackRequest(BaseModel):
 
 class FeedbackResponse(BaseModel):
     recorded: bool
+
+
+class WidgetConfig(BaseModel):
+    contact_url: str | None = Field(
+        None, description="Where 'talk to a person' sends readers (FAQBOT_CONTACT_URL or data/smalltalk.yaml)."
+    )
 
 
 class Health(BaseModel):

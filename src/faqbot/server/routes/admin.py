@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 from faqbot.analytics.report import build_report, render_html
+from faqbot.analytics.store import StoreUnavailable
 from faqbot.server.deps import AnswererDep, LogDep, SettingsDep
 from faqbot.server.reload import use_engine
 from faqbot.server.schemas import ErrorBody
@@ -68,7 +69,7 @@ async def reload_index(request: Request) -> ReloadResult:
     responses={
         **ADMIN_ERRORS,
         200: {"content": {"application/json": {}, "text/html": {}}},
-        503: {"model": ErrorBody, "description": "No index is loaded yet."},
+        503: {"model": ErrorBody, "description": "No index is loaded yet, or the question log's database is away."},
     },
 )
 async def admin_report(
@@ -80,7 +81,10 @@ async def admin_report(
 ) -> Response:
     """The question report (as `faqbot report`): JSON, or `?format=html` for the page."""
     await asyncio.to_thread(question_log.flush)
-    report = await asyncio.to_thread(build_report, question_log.path, answerer, days=days)
+    try:
+        report = await asyncio.to_thread(build_report, question_log.store, answerer, days=days)
+    except StoreUnavailable as exc:
+        raise HTTPException(status_code=503, detail=f"the question log cannot be read: {exc}") from exc
     if format == "html":
         html = render_html(report, settings.web_dir / "templates")
         return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})

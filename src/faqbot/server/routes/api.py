@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from faqbot.server.deps import AnswererDep, EngineDep, LogDep, MetricsDep
+from faqbot.server.deps import AnswererDep, EngineDep, LogDep, MetricsDep, SettingsDep
 from faqbot.server.metrics import CONTENT_TYPE
-from faqbot.server.schemas import ERRORS, FaqEntryOut, FeedbackRequest, FeedbackResponse, Health, Readiness
+from faqbot.server.schemas import (
+    ERRORS,
+    MAX_PAGE_CHARS,
+    FaqEntryOut,
+    FeedbackRequest,
+    FeedbackResponse,
+    Health,
+    Readiness,
+    WidgetConfig,
+)
 
 router = APIRouter()
 
@@ -21,12 +32,29 @@ def feedback(body: FeedbackRequest, question_log: LogDep, metrics: MetricsDep) -
 
 
 @router.get("/api/faq", response_model=list[FaqEntryOut], responses=ERRORS, tags=["answers"])
-def faq(answerer: AnswererDep) -> list[FaqEntryOut]:
-    """Every FAQ entry in the index."""
+def faq(
+    request: Request, answerer: AnswererDep, page: Annotated[str | None, Query(max_length=MAX_PAGE_CHARS)] = None
+) -> list[FaqEntryOut]:
+    """Every FAQ entry in the index; with `page` (the path the reader is on), that page's article's
+    entries come first (what the widget offers as starter questions)."""
+    unknown = sorted(set(request.query_params) - {"page"})
+    if unknown or len(request.query_params.getlist("page")) > 1:
+        raise HTTPException(status_code=422, detail=f"the only query parameter is one 'page' (got {unknown or 'two'})")
+    entries = answerer.index.faq_docs()
+    article = answerer.pages.article_at(page)
+    if article is not None:
+        entries = sorted(entries, key=lambda d: d.article != article.slug)  # stable: file order otherwise
     return [
         FaqEntryOut(id=d.id, question=d.question, answer=d.text, url=d.url, alternates=list(d.alternates))
-        for d in answerer.index.faq_docs()
+        for d in entries
     ]
+
+
+@router.get("/api/widget", response_model=WidgetConfig, responses=ERRORS, tags=["answers"])
+def widget_config(answerer: AnswererDep, settings: SettingsDep) -> WidgetConfig:
+    """What the chat widget shows besides answers: where a reader can reach a person, if anywhere."""
+    contact = settings.contact_url or answerer.index.smalltalk.contact
+    return WidgetConfig(contact_url=contact or None)
 
 
 @router.get("/healthz", response_model=Health, tags=["operations"])

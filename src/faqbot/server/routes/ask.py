@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from faqbot.analytics.question_log import QuestionLog, QuestionRow
 from faqbot.answering.answerer import Answerer
+from faqbot.answering.conversation import Turn
 from faqbot.server.batching import EncodeBatcher
 from faqbot.server.deps import AnswererDep, BatcherDep, ClientDep, LogDep, MetricsDep
 from faqbot.server.fast_path import fast_json
@@ -56,8 +57,9 @@ async def ask(body: AskRequest, context: Annotated[AskContext, Depends(get_conte
     """Answer a reader's question from the site's articles and FAQ, with sources, or decline."""
     started = time.perf_counter()
     # The encode is the slow part: the batcher joins concurrent questions in one model call.
+    history = [Turn(t.question, t.answer, t.source_id) for t in body.history]
     answer = await context.answerer.answer_batched(
-        body.question, top_k=body.top_k, encode=context.batcher.encode, page=body.page
+        body.question, top_k=body.top_k, encode=context.batcher.encode, page=body.page, history=history
     )
     elapsed = time.perf_counter() - started
     metrics = context.metrics
@@ -79,6 +81,8 @@ async def ask(body: AskRequest, context: Annotated[AskContext, Depends(get_conte
                 latency_ms=round(elapsed * 1000, 3),
                 index_version=answer.index_version,
                 client=log.client_hash(context.client),
+                conversation_id=body.conversation_id,
+                turn=len(body.history) + 1 if body.conversation_id else None,
             )
         )
     # Serialised once: returning the model would make FastAPI validate it a second time.

@@ -39,7 +39,8 @@ def render_article_html(article: Article) -> str:
 
 
 def _page(templates: Jinja2Templates, request: Request, name: str, context: Mapping[str, object]) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, dict(context))
+    site_name = request.app.state.settings.site_name or "faqbot"
+    response = templates.TemplateResponse(request, name, {"site_name": site_name, **context})
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response
 

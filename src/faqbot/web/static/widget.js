@@ -4,7 +4,8 @@
  * Options: data-api-base, data-title, data-greeting, data-accent, data-position: the script tag's
  * are the defaults, the element's own win (and may change: all but data-api-base are observed).
  * In one file: a store (state + subscribe); an API layer (fetch; each question tagged with the
- * conversation's generation, so a reply that comes after Clear is dropped); rendering, one node per
+ * conversation's generation, so a reply that comes after Clear is dropped, and sent with the earlier
+ * turns as `history` and a random conversation id, both new after Clear); rendering, one node per
  * message, appended, patched or removed, never the whole log, so focus and scroll survive.
  * All in an open shadow root; server and user text goes in as text nodes, never as markup.
  */
@@ -16,6 +17,7 @@
   const scriptOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   const REQUEST_TIMEOUT_MS = 20000;
   const MAX_STARTERS = 4;
+  const MAX_HISTORY = 10; // turns sent with a question (the API's limit)
 
   const CSS_TEXT = `
 :host { all: initial !important; }
@@ -65,6 +67,9 @@ button { cursor: pointer; display: inline-flex; align-items: center; justify-con
 .chips { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
 .chip { border: 1px solid var(--line); background: var(--bg); color: var(--fg); border-radius: 999px; padding: 6px 10px; font-size: 13px; text-align: left; }
 .chip:hover { border-color: var(--accent); }
+.interp { font-style: italic; }
+.foot { padding: 0 12px 10px; background: var(--bg); font-size: 13px; }
+.foot a { color: var(--fg); text-decoration: underline; text-underline-offset: 2px; }
 .rate { display: flex; gap: 4px; margin-top: 8px; }
 .rate button { border: 1px solid var(--line); background: var(--bg); color: var(--fg); border-radius: 8px; width: 34px; height: 30px; padding: 0; }
 .rate svg { width: 16px; height: 16px; }
@@ -124,8 +129,30 @@ textarea {
     } catch { return null; }
   }
 
+  /** Where "talk to a person" goes: an http(s) or mailto: URL, or a bare e-mail address; else null. */
+  function contactHref(url, base) {
+    if (typeof url !== "string" || !url.trim()) return null;
+    if (/^[^\s@/:]+@[^\s@/]+$/.test(url.trim())) return `mailto:${url.trim()}`;
+    try {
+      const resolved = new URL(url.trim(), base + "/");
+      return ["http:", "https:", "mailto:"].includes(resolved.protocol) ? resolved.href : null;
+    } catch { return null; }
+  }
+
   let lastId = 0;
   const newId = () => `m${Date.now().toString(36)}${(lastId++).toString(36)}`;
+  /** A conversation's id: 128 random bits, in hex (the API takes [A-Za-z0-9_-]{1,64}). */
+  const newConversation = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+  /** The conversation so far, as the API takes it: the answered turns, oldest first (each reply keeps its question). */
+  function historyOf(messages) {
+    return messages.filter((m) => m.role === "bot" && m.answerId && typeof m.question === "string").slice(-MAX_HISTORY).map((m) => {
+      const turn = { question: m.question.slice(0, 1000), answer: m.text.slice(0, 4000) };
+      const source = m.answered && m.kind !== "smalltalk" && (m.sources || [])[0];
+      if (source && typeof source.id === "string") turn.source_id = source.id.slice(0, 200);
+      return turn;
+    });
+  }
 
   /** The configuration: the element's own data-* attributes win over the script tag's. */
   function readConfig(element) {
@@ -140,7 +167,7 @@ textarea {
     };
   }
 
-  // ---- The store: { open, messages, typing, generation, starters }, replaced (never mutated) on each
+  // ---- The store: { open, messages, conversationId, typing, generation, starters, contact }, replaced (never mutated) on each
   // change; subscribers get (state, previous).
   function createStore(state) {
     const listeners = new Set();
@@ -155,20 +182,21 @@ textarea {
     };
   }
 
-  /** What a tab keeps across its pages (sessionStorage): open or not, and the messages. */
+  /** What a tab keeps across its pages (sessionStorage): open or not, the messages and the conversation's id. */
   function loadSaved(key) {
     try {
       const saved = JSON.parse(sessionStorage.getItem(key) || "null");
       if (saved && Array.isArray(saved.messages)) {
         const messages = saved.messages.filter((m) => m && typeof m.text === "string" && ["user", "bot", "error"].includes(m.role));
-        return { open: !!saved.open, messages: messages.map((m) => (m.id ? m : { ...m, id: newId() })) };
+        const id = /^[\w-]{1,64}$/.test(saved.conversationId) ? saved.conversationId : newConversation();
+        return { open: !!saved.open, messages: messages.map((m) => (m.id ? m : { ...m, id: newId() })), conversationId: id };
       }
     } catch { /* storage blocked or corrupt: start afresh */ }
-    return { open: false, messages: [] };
+    return { open: false, messages: [], conversationId: newConversation() };
   }
 
-  function save(key, { open, messages }) {
-    try { sessionStorage.setItem(key, JSON.stringify({ open, messages })); } catch { /* storage full or blocked */ }
+  function save(key, { open, messages, conversationId }) {
+    try { sessionStorage.setItem(key, JSON.stringify({ open, messages, conversationId })); } catch { /* storage full or blocked */ }
   }
 
   // ---- The API layer: every fetch the widget makes, and nothing else.
@@ -178,14 +206,24 @@ textarea {
       /** The first FAQ questions, to offer as starters ([] when they can't be had). */
       async starters() {
         try {
-          const response = await fetch(`${base}/api/faq`, { headers: { Accept: "application/json" } });
+          // The page's own article's entries come first: starters follow the page the reader is on.
+          const page = encodeURIComponent(location.pathname);
+          const response = await fetch(`${base}/api/faq?page=${page}`, { headers: { Accept: "application/json" } });
           const entries = response.ok ? await response.json() : [];
           return entries.slice(0, MAX_STARTERS).map((e) => String(e.question));
         } catch { return []; }
       },
 
+      /** Where a reader can reach a person (an href), or null: none configured, or it can't be had. */
+      async contact() {
+        try {
+          const response = await fetch(`${base}/api/widget`, { headers: { Accept: "application/json" } });
+          return response.ok ? contactHref((await response.json()).contact_url, base) : null;
+        } catch { return null; }
+      },
+
       /** Never rejects: { generation (the caller drops an old one's reply), cancelled (by `signal`), reply }. */
-      async ask(question, { generation, signal }) {
+      async ask(question, { generation, signal, turns, conversationId }) {
         const controller = new AbortController();
         const cancel = () => controller.abort();
         let timedOut = false;
@@ -196,12 +234,15 @@ textarea {
           const response = await fetch(`${base}/api/ask`, {
             method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
             // The page's path (never its query string) tells the API which article "this page" means.
-            body: JSON.stringify({ question, top_k: 3, page: location.pathname.slice(0, 2048) }), signal: controller.signal,
+            body: JSON.stringify({ question, top_k: 3, page: location.pathname.slice(0, 2048), conversation_id: conversationId,
+              ...(turns.length ? { history: turns } : {}) }), signal: controller.signal,
           });
           const body = await response.json().catch(() => null);
           if (response.ok && body) {
-            reply = { role: "bot", text: String(body.answer), answered: !!body.answered, answerId: body.answer_id,
-              sources: body.sources || [], suggestions: body.answered ? [] : body.suggestions || [] };
+            const strings = (list) => (Array.isArray(list) ? list.map(String) : []);
+            reply = { role: "bot", question, text: String(body.answer), answered: !!body.answered, kind: body.kind, answerId: body.answer_id,
+              sources: body.sources || [], suggestions: strings(body.suggestions), followUps: strings(body.follow_ups).slice(0, 3),
+              interpreted: typeof body.interpreted_as === "string" ? body.interpreted_as : null };
           } else if (response.status === 429) {
             reply = { role: "error", question, text: "Lots of questions right now. Please wait a moment and try again." };
           } else if (response.status >= 400 && response.status < 500 && body && body.error) {
@@ -243,7 +284,7 @@ textarea {
       if (!this.store) this.build();
       this.unsubscribe = this.store.subscribe((state, previous) => this.sync(state, previous));
       this.sync(this.store.get(), {});
-      if (this.store.get().open) this.loadStarters();
+      if (this.store.get().open) this.loadExtras();
     }
 
     disconnectedCallback() {
@@ -259,9 +300,9 @@ textarea {
       const config = readConfig(this);
       this.api = createApi(config.apiBase);
       this.storageKey = `faqbot:${config.apiBase}`;
-      this.store = createStore({ ...loadSaved(this.storageKey), typing: false, generation: 0, starters: null });
+      this.store = createStore({ ...loadSaved(this.storageKey), typing: false, generation: 0, starters: null, contact: null });
       this.store.subscribe((state, previous) => {
-        if (state.messages !== previous.messages || state.open !== previous.open) save(this.storageKey, state);
+        if (state.messages !== previous.messages || state.open !== previous.open || state.conversationId !== previous.conversationId) save(this.storageKey, state);
       });
       this.nodes = new Map(); // log entry key (a message id, "intro", "typing") -> { data, node }
       this.accentRule = new CSSStyleSheet();
@@ -280,8 +321,10 @@ textarea {
       const head = el("div", { class: "head" }, this.heading,
         el("button", { class: "icon-btn", type: "button", "aria-label": "Clear conversation", title: "Clear conversation", onclick: () => this.clear() }, "Clear"),
         el("button", { class: "icon-btn", type: "button", "aria-label": "Close", title: "Close", onclick: () => this.close() }, "✕"));
+      this.contactLink = el("a", { target: "_blank", rel: "noopener" }, "Talk to a person", el("span", { class: "sr-only" }, " (opens in a new tab)"));
+      this.foot = el("div", { class: "foot", hidden: true }, this.contactLink);
       this.panel = el("div", { class: "panel", role: "dialog", "aria-labelledby": "faqbot-title", hidden: true, onkeydown: (e) => { if (e.key === "Escape") this.close(); } },
-        head, this.log, form);
+        head, this.log, form, this.foot);
       this.root = el("div", { class: "root" }, this.launcher, this.panel);
       this.shadowRoot.append(this.root);
       this.configure();
@@ -304,7 +347,7 @@ textarea {
 
     open() {
       this.store.update({ open: true });
-      this.loadStarters();
+      this.loadExtras();
       this.input.focus();
     }
 
@@ -315,7 +358,7 @@ textarea {
 
     clear() {
       this.cancel();
-      this.store.update((s) => ({ generation: s.generation + 1, messages: [] }));
+      this.store.update((s) => ({ generation: s.generation + 1, messages: [], conversationId: newConversation() }));
       this.loadStarters();
       this.input.focus();
     }
@@ -332,6 +375,14 @@ textarea {
         event.preventDefault();
         this.ask(this.input.value);
       }
+    }
+
+    /** On first opening: the starters, and once only, where a person can be reached (failing that, no link). */
+    loadExtras() {
+      this.loadStarters();
+      if (this.contactAsked) return;
+      this.contactAsked = true;
+      this.api.contact().then((contact) => this.store.update({ contact }));
     }
 
     async loadStarters() {
@@ -358,9 +409,10 @@ textarea {
     async send(question) {
       const controller = new AbortController();
       this.inflight = controller;
-      const { generation } = this.store.get();
+      const { generation, messages, conversationId } = this.store.get();
       this.store.update({ typing: true });
-      const { cancelled, reply, generation: askedIn } = await this.api.ask(question, { generation, signal: controller.signal });
+      const turns = historyOf(messages); // the question being asked has no reply yet: it is not among them
+      const { cancelled, reply, generation: askedIn } = await this.api.ask(question, { generation, signal: controller.signal, turns, conversationId });
       if (this.inflight === controller) this.inflight = null;
       // Cleared (or taken off the page) meanwhile: this reply belongs to a conversation that is gone.
       if (cancelled || askedIn !== this.store.get().generation) return;
@@ -383,6 +435,10 @@ textarea {
         this.launcher.setAttribute("aria-expanded", String(state.open));
       }
       this.sendButton.disabled = state.typing;
+      if (state.contact !== previous.contact) {
+        this.foot.hidden = !state.contact;
+        if (state.contact) this.contactLink.href = state.contact;
+      }
       const entries = state.messages.map((m) => [m.id, m]);
       if (!state.messages.length) entries.unshift(["intro", state.starters]);
       if (state.typing) entries.push(["typing", true]);
@@ -403,6 +459,13 @@ textarea {
           this.patch(entry, key, data);
         }
         before = entry.node;
+      }
+      // Suggested next questions: only under the last message, when it is an answer and nothing is asked.
+      const last = state.messages[state.messages.length - 1];
+      const current = last && last.role === "bot" && !state.typing ? last.id : null;
+      for (const [key, { node }] of this.nodes) {
+        const next = node.querySelector(".next");
+        if (next) next.hidden = key !== current;
       }
       // Only a new entry, or opening, scrolls to the end: a rating leaves the reader where they are.
       if (added || (state.open && !previous.open)) this.log.scrollTop = this.log.scrollHeight;
@@ -435,8 +498,13 @@ textarea {
       return this.renderMessage(data);
     }
 
-    chips(questions) {
-      return el("div", { class: "chips" }, ...questions.map((q) => el("button", { class: "chip", type: "button", onclick: () => this.ask(q) }, q)));
+    /** Questions as buttons that ask them; when the button goes away with its group, the keyboard stays in the panel. */
+    chips(questions, attrs = {}) {
+      const chip = (q) => el("button", { class: "chip", type: "button", onclick: (e) => {
+        this.ask(q);
+        if (!e.currentTarget.isConnected || e.currentTarget.closest("[hidden]")) this.input.focus();
+      } }, q);
+      return el("div", { class: "chips", ...attrs }, ...questions.map(chip));
     }
 
     renderMessage(message) {
@@ -446,18 +514,30 @@ textarea {
           el("div", { class: "chips" }, el("button", { class: "chip", type: "button", onclick: () => this.retry(message) }, "Retry")));
       }
       const box = el("div", { class: "msg bot" }, el("span", { class: "sr-only" }, "faqbot: "), el("p", {}, message.text));
-      const links = (message.sources || []).map((s) => ({ ...s, href: safeHref(s.url, this.api.base) })).filter((s) => s.href);
-      const list = (items) => el("ul", { class: "sources" }, ...items.map((s) => el("li", {}, el("a", { href: s.href }, `${s.title} › ${s.section}`))));
+      if (message.interpreted) box.append(el("span", { class: "label interp" }, `Answered as: ${message.interpreted}`));
+      const chat = message.kind === "smalltalk"; // small talk: an answer without sources or rating
+      const links = (chat ? [] : message.sources || []).map((s) => ({ ...s, href: safeHref(s.url, this.api.base) })).filter((s) => s.href);
+      // A link says its section (or FAQ question); the article's title is its tooltip, not repeated.
+      const list = (items) => el("ul", { class: "sources" }, ...items.map((s) => el("li", {}, el("a", { href: s.href, title: s.title }, s.section))));
+      const suggestions = message.suggestions || [];
       if (message.answered && links.length) {
         box.append(el("span", { class: "label" }, "Source"), list(links.slice(0, 1)));
         if (links.length > 1) box.append(el("span", { class: "label" }, "See also"), list(links.slice(1)));
       } else if (links.length) {
-        box.append(el("span", { class: "label" }, "Closest matches"), list(links));
+        // A decline stays short: no link to an FAQ entry its "did you mean" buttons already offer.
+        const closest = links.filter((s) => !(s.kind === "faq" && suggestions.includes(s.section))).slice(0, 2);
+        if (closest.length) box.append(el("span", { class: "label" }, "Closest matches"), list(closest));
       }
-      if (message.suggestions && message.suggestions.length) {
-        box.append(el("span", { class: "label" }, "Did you mean:"), this.chips(message.suggestions));
+      if (suggestions.length) {
+        box.append(el("span", { class: "label" }, message.answered ? "Or did you mean:" : "Did you mean:"), this.chips(suggestions));
       }
-      if (message.answerId) {
+      const next = (message.followUps || []).filter((q) => !suggestions.includes(q));
+      if (next.length) {
+        // The group's name is what a screen reader says; the visible label would only repeat it.
+        box.append(el("div", { class: "next", hidden: true }, el("span", { class: "label", "aria-hidden": "true" }, "You might also ask:"),
+          this.chips(next, { role: "group", "aria-label": "Suggested next questions" })));
+      }
+      if (message.answerId && !chat) {
         const thumb = (helpful, symbol, label) => el("button", {
           type: "button", "aria-label": label, title: label, "data-helpful": String(helpful), "aria-pressed": String(message.helpful === helpful),
           onclick: () => this.rate(message.id, helpful),

@@ -1,0 +1,94 @@
+"""Follow-up questions, answered in the context of the conversation, statelessly.
+
+The client sends the earlier turns (`history`: each question, and the answer's source). A question
+that leans on them ("why does it matter?", "and privacy?", "who contributes to them?") is matched
+together with the topic of the last answered turn: the title of its source (a section's heading,
+an FAQ entry's question). One encode per turn, as for any question. A question that stands on its
+own, or that brings words the site never uses ("and the weather tomorrow?"), is matched as it is,
+so a new topic switches cleanly and an off-topic question is still declined.
+
+A question (it ends with "?" or opens with a question word) leans on the conversation when it
+refers back (it, they, this, those...) or is
+elliptical (opens with "and", "what about", "why"..., with at most ELLIPSIS_WORDS words of content,
+or asks with no content word at all: "why?", "how so?"). Words count as the site's in any form
+(by stem: "risks" for "risk").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from faqbot.content.documents import Doc
+
+_WORD = re.compile(r"[^\W\d_]+")
+REFERS_BACK = frozenset(
+    "it its itself they them their theirs themselves this that these those he him his she her such one ones".split()
+)
+_ELLIPTICAL = re.compile(
+    r"^\s*(?:and|but|also|so|or|then|what about|how about|what else|anything else|why|why not|how come|how so|"
+    r"tell me more|more|examples?|for example|for instance|such as|in what way|like what|which ones?)\b",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = frozenset(
+    "what why how who whom whose which when where is are do does did can could will would".split()
+)
+ELLIPSIS_WORDS = 3  # content words an elliptical question may have and still lean on the conversation
+MAX_UNKNOWN = 1  # words the site never uses that a follow-up may bring (a typo, a new angle)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An earlier turn of the conversation, as the client kept it."""
+
+    question: str
+    answer: str | None = None
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InContext:
+    matched: str  # what is matched and encoded
+    interpreted_as: str | None  # what the question was taken to mean, when the conversation changed it
+
+
+def leans_back(question: str, stop_words: frozenset[str], in_corpus: Callable[[str], bool]) -> bool:
+    """Whether the question needs the conversation to be understood (see the module docstring)."""
+    words = [w.lower() for w in _WORD.findall(question)]
+    content = [w for w in words if w not in stop_words and w not in REFERS_BACK]
+    refers = any(w in REFERS_BACK for w in words)
+    asks = question.rstrip().endswith("?") or bool(words and words[0] in _QUESTION_WORDS)
+    elliptical = not content or (bool(_ELLIPTICAL.match(question)) and len(content) <= ELLIPSIS_WORDS)
+    if not asks or not (refers or elliptical):  # "thanks, that's helpful" refers back, but asks nothing
+        return False
+    unknown = [w for w in content if not in_corpus(w)]
+    if refers:  # "how can it be cut?": one new word is the question's own angle on the topic
+        return len(unknown) <= MAX_UNKNOWN
+    return len(unknown) <= MAX_UNKNOWN and len(unknown) * 2 <= len(content)  # "what about bitcoin?" is not
+
+
+def topic(history: Sequence[Turn], docs_by_id: dict[str, Doc]) -> Doc | None:
+    """The source of the last turn that was answered from the site."""
+    for turn in reversed(history):
+        if turn.source_id and turn.source_id in docs_by_id:
+            return docs_by_id[turn.source_id]
+    return None
+
+
+def in_context(
+    question: str,
+    history: Sequence[Turn],
+    docs_by_id: dict[str, Doc],
+    *,
+    stop_words: frozenset[str],
+    in_corpus: Callable[[str], bool],
+) -> InContext:
+    """`question` as it is matched given the conversation so far."""
+    if not history or not leans_back(question, stop_words, in_corpus):
+        return InContext(question, None)
+    source = topic(history, docs_by_id)
+    if source is None:
+        return InContext(question, None)
+    title = source.question if source.kind == "faq" else source.section
+    return InContext(f"{question} {title}", f"{question} (about: {title})")

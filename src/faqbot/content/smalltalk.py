@@ -1,0 +1,153 @@
+"""Small talk: greetings, thanks, goodbyes, "who are you", "what can you do", "can I talk to a person".
+
+A site's own replies live in `data/smalltalk.yaml` (optional; the built-in ones below otherwise),
+checked like FAQ files, a mistake stopping the build with `file:line`:
+
+    contact: https://example.org/contact      # optional: where "talk to a person" sends readers
+    intents:
+      - intent: greeting
+        examples: ["hi", "hello", "good morning"]
+        answer: "Hello! Ask me anything about this site."
+
+Every intent needs `examples` (what readers type, matched whole, ignoring case and punctuation) and
+`answer`. Intents not in the file keep their built-in replies. In the `human` intent's answer,
+`{contact}` stands for the contact address.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from faqbot.errors import DataError
+from faqbot.text import read_utf8
+
+FILE_NAME = "smalltalk.yaml"
+INTENTS = ("greeting", "thanks", "goodbye", "who_are_you", "what_can_you_do", "human")
+_NOT_WORD = re.compile(r"[^\w\s']+")
+_SPACE = re.compile(r"\s+")
+
+# The built-in replies, in the same format (and a template to copy).
+BUILT_IN = Path(__file__).with_name(FILE_NAME)
+NO_CONTACT = "I'm only an assistant, and this site has not given me a way to reach a person. I can still try to help."
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    """What each intent is typed as (normalised) and answered with."""
+
+    examples: dict[str, str]  # normalised example -> intent
+    answers: dict[str, str]  # intent -> answer
+    contact: str = ""
+
+    def reply(self, message: str, *, contact: str = "") -> str | None:
+        """The answer when the whole message is small talk; None for anything else (a real question)."""
+        intent = self.examples.get(normalise(message))
+        return None if intent is None else self.answer_for(intent, contact=contact)
+
+    def answer_for(self, intent: str, *, contact: str = "") -> str:
+        """The reply to `intent`; the human one names the contact, or says plainly there is none."""
+        if intent == "human":
+            address = contact or self.contact
+            return self.answers[intent].replace("{contact}", address) if address else NO_CONTACT
+        return self.answers[intent]
+
+    def strip_greeting(self, message: str) -> str:
+        """The message without a leading greeting or thanks ("hi, what is green AI?" -> "what is green AI?")."""
+        words = message.split()
+        for length in (3, 2, 1):
+            head = " ".join(words[:length])
+            if len(words) > length and self.examples.get(normalise(head)) in ("greeting", "thanks"):
+                return " ".join(words[length:]).lstrip(" ,.!-–—:;")
+        return message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"examples": self.examples, "answers": self.answers, "contact": self.contact}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> SmallTalk:
+        return cls(dict(data["examples"]), dict(data["answers"]), str(data.get("contact", "")))  # type: ignore[call-overload]
+
+
+def normalise(text: str) -> str:
+    """Lower case, no punctuation, spaces collapsed: "Thanks!!" and "thanks" are the same message."""
+    return _SPACE.sub(" ", _NOT_WORD.sub(" ", text.lower().replace("’", "'"))).strip()
+
+
+def built_in() -> SmallTalk:
+    """The built-in replies alone (for an index built before small talk was stored)."""
+    return _build(*_parse(BUILT_IN, {}))
+
+
+def load_smalltalk(data_dir: Path) -> SmallTalk:
+    """`data_dir/smalltalk.yaml` over the built-in replies; DataError with the line of a mistake."""
+    built_in = _parse(BUILT_IN, {})
+    path = data_dir / FILE_NAME
+    return _build(*(_parse(path, built_in[0]) if path.is_file() else built_in))
+
+
+def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str, tuple[list[str], str]], str]:
+    text = read_utf8(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(
+            path, f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line=mark.line + 1 if mark else 1
+        ) from None
+    if not isinstance(data, dict) or set(data) - {"contact", "intents"}:
+        raise DataError(path, "the file has 'contact' (optional) and 'intents' (a list)", line=1)
+    contact = data.get("contact") or ""
+    if not isinstance(contact, str):
+        raise DataError(path, "'contact' must be a URL or an address, as text", line=_line(node, "contact"))
+    chosen = dict(base)
+    items = data.get("intents") or []
+    if not isinstance(items, list):
+        raise DataError(path, "'intents' must be a list", line=_line(node, "intents"))
+    item_nodes = _value(node, "intents")
+    for number, item in enumerate(items, start=1):
+        line = item_nodes.value[number - 1].start_mark.line + 1 if isinstance(item_nodes, yaml.SequenceNode) else 1
+        where = f"intent {number}"
+        if not isinstance(item, dict) or item.get("intent") not in INTENTS:
+            raise DataError(path, f"each intent needs 'intent': one of {', '.join(INTENTS)}", line=line, entry=where)
+        examples, answer = item.get("examples"), item.get("answer")
+        if (
+            not isinstance(examples, list)
+            or not examples
+            or not all(isinstance(e, str) and e.strip() for e in examples)
+        ):
+            raise DataError(path, "'examples' must be a list of texts (quote yes/no/on/off)", line=line, entry=where)
+        if not isinstance(answer, str) or not answer.strip():
+            raise DataError(
+                path, "'answer' must be text (quote it if it is yes/no/on/off or a number)", line=line, entry=where
+            )
+        chosen[item["intent"]] = (examples, answer.strip())
+    missing = set(INTENTS) - set(chosen)
+    if missing:  # only the built-in file can miss one: a site's file is laid over it
+        raise DataError(path, f"no reply for {', '.join(sorted(missing))}", line=1)
+    return chosen, contact.strip()
+
+
+def _build(chosen: dict[str, tuple[list[str], str]], contact: str) -> SmallTalk:
+    examples: dict[str, str] = {}
+    for intent, (texts, _) in chosen.items():
+        for text in texts:
+            examples.setdefault(normalise(text), intent)
+    return SmallTalk(examples, {intent: answer for intent, (_, answer) in chosen.items()}, contact)
+
+
+def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if getattr(k, "value", None) == key and isinstance(v, yaml.Node):
+                return v
+    return None
+
+
+def _line(node: yaml.Node | None, key: str) -> int:
+    value = _value(node, key)
+    return value.start_mark.line + 1 if value is not None else 1

@@ -1,0 +1,122 @@
+"""Conversations: the dialogue set (`data/eval/dialogues.yaml`) and how well turns are answered.
+
+Each conversation is a list of turns, each `q` with a `kind`: `question` (self-contained),
+`follow_up` (leans on earlier turns), `switch` (a new self-contained topic), `smalltalk` (with its
+`intent`) or `off_topic` (must be declined, even after on-topic turns). Answerable turns name the
+`expect`ed source, an FAQ id or a section anchor. A conversation is played as the widget plays it:
+each turn is sent with the earlier turns and the bot's own answers to them as `history`. The
+baseline plays every turn with no history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from faqbot.answering.answer import Answer
+from faqbot.answering.answerer import Answerer
+from faqbot.answering.conversation import Turn
+from faqbot.errors import DataError
+from faqbot.evaluation.metrics import label
+
+KINDS = ("question", "follow_up", "switch", "smalltalk", "off_topic")
+ANSWERABLE = ("question", "follow_up", "switch")
+
+
+@dataclass(frozen=True)
+class DialogueTurn:
+    q: str
+    kind: str
+    expect: str | None = None
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    conversation: str
+    turn: DialogueTurn
+    right: bool
+    got: str  # the answer's kind and first source's label
+    interpreted_as: str | None
+
+
+def load_dialogues(path: Path) -> dict[str, list[DialogueTurn]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        conversations = data["conversations"]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise DataError(path, f"cannot read the dialogue set ({exc}): it needs 'conversations: [...]'") from None
+    out: dict[str, list[DialogueTurn]] = {}
+    for number, conversation in enumerate(conversations, start=1):
+        name = str(conversation.get("id") or number) if isinstance(conversation, dict) else str(number)
+        turns = conversation.get("turns") if isinstance(conversation, dict) else None
+        if not isinstance(turns, list) or not turns:
+            raise DataError(path, "a conversation needs 'id' and a list of 'turns'", entry=name)
+        for turn in turns:
+            if not isinstance(turn, dict) or not turn.get("q") or turn.get("kind") not in KINDS:
+                raise DataError(path, f"each turn needs 'q' and a 'kind' among {', '.join(KINDS)}", entry=name)
+            if turn["kind"] in ANSWERABLE and not turn.get("expect"):
+                raise DataError(path, f"a {turn['kind']} turn needs 'expect'", entry=name)
+        out[name] = [DialogueTurn(str(t["q"]), t["kind"], t.get("expect")) for t in turns]
+    return out
+
+
+def _right(turn: DialogueTurn, answer: Answer, labels: dict[str, str]) -> bool:
+    if turn.kind == "smalltalk":
+        return answer.kind == "smalltalk"
+    if turn.kind == "off_topic":
+        return not answer.answered
+    return answer.kind in ("faq", "passage") and bool(answer.sources) and labels[answer.sources[0].id] == turn.expect
+
+
+def play(
+    answerer: Answerer, conversations: dict[str, list[DialogueTurn]], *, with_history: bool = True
+) -> list[TurnResult]:
+    """Every conversation turn by turn, each with the conversation so far (or none: the baseline)."""
+    labels = {doc.id: label(doc) for doc in answerer.index.docs}
+    results = []
+    for name, turns in conversations.items():
+        history: list[Turn] = []
+        for turn in turns:
+            answer = answerer.answer(turn.q, history=history if with_history else ())
+            source = answer.sources[0].id if answer.answered and answer.sources else None
+            got = f"{answer.kind}:{labels[source]}" if source else answer.kind
+            results.append(TurnResult(name, turn, _right(turn, answer, labels), got, answer.interpreted_as))
+            history.append(Turn(turn.q, answer.answer, source))
+    return results
+
+
+def dialogue_metrics(results: list[TurnResult]) -> dict[str, float]:
+    """The share of turns right, overall and by kind; and real questions answered as small talk."""
+    by_kind: dict[str, list[bool]] = defaultdict(list)
+    for r in results:
+        by_kind[r.turn.kind].append(r.right)
+    metrics = {"turns": sum(r.right for r in results) / len(results)}
+    metrics.update({kind: sum(v) / len(v) for kind, v in by_kind.items()})
+    metrics["false_smalltalk"] = float(sum(r.turn.kind != "smalltalk" and r.got == "smalltalk" for r in results))
+    return metrics
+
+
+def format_dialogues(with_history: list[TurnResult], baseline: list[TurnResult]) -> str:
+    ours, base = dialogue_metrics(with_history), dialogue_metrics(baseline)
+    counts: dict[str, int] = defaultdict(int)
+    for r in with_history:
+        counts[r.turn.kind] += 1
+    lines = [f"{len({r.conversation for r in with_history})} conversations, {len(with_history)} turns", ""]
+    lines.append(f"{'turns right':<22} {'with history':>12} {'history ignored':>16}")
+    for key in ("turns", *KINDS):
+        if key in ours:
+            n = len(with_history) if key == "turns" else counts[key]
+            lines.append(f"{key + f' ({n})':<22} {ours[key]:>12.3f} {base[key]:>16.3f}")
+    lines.append(f"{'real questions answered as small talk':<38} {ours['false_smalltalk']:.0f}")
+    wrong = [r for r in with_history if not r.right]
+    if wrong:
+        lines += ["", f"wrong turns ({len(wrong)}):"]
+        for r in wrong:
+            meant = f" (read as {r.interpreted_as!r})" if r.interpreted_as else ""
+            lines.append(
+                f"  [{r.conversation}/{r.turn.kind}] {r.turn.q!r}: expected {r.turn.expect}, got {r.got}{meant}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""What an imported page is, whatever it was read from: a title, sections and FAQ pairs.
+
+The readers (`extract` for HTML, `text_page` for plain text) turn a page into a flat list of
+`Block`s, the page's main content in reading order, and a list of `QA` pairs found in its markup;
+`sections.assemble` makes the article's sections from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from faqbot.errors import FaqbotError
+from faqbot.text import slugify
+
+BlockKind = Literal["heading", "paragraph", "item", "quote", "code"]
+
+
+class PageProblem(FaqbotError):
+    """A page that cannot be imported; `reason` is the one line the report prints for it."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass
+class Block:
+    """One block of a page's main content, in reading order.
+
+    `text` is plain text (white space collapsed; code keeps its lines). A heading has a `level`
+    (1-6) and the `page_anchor` the page itself gives it (its id), if any. `faq` is set by
+    `assemble` on blocks that belong to an FAQ pair.
+    """
+
+    kind: BlockKind
+    text: str
+    level: int = 0
+    page_anchor: str = ""
+    faq: bool = False
+
+
+@dataclass(frozen=True)
+class QA:
+    """One FAQ pair found on a page. `anchor`: the id on the page to link to ("" for none);
+    `visible_only`: a pair from layout markup, which counts only where the main content shows it."""
+
+    question: str
+    answer: str
+    anchor: str = ""
+    visible_only: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the article: `title` "" is the introduction (the text before any heading)."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    page_anchor: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """The anchor faqbot gives it (content.articles: the slug of the heading)."""
+        return slugify(self.title) if self.title else "introduction"
+
+
+@dataclass(frozen=True)
+class Page:
+    """An imported page. `url`: where answers link to (the canonical URL, or a path);
+    `source`: where it was read from (the URL fetched, or the file); `date`: YYYY-MM-DD or ""."""
+
+    url: str
+    source: str
+    title: str
+    date: str
+    sections: tuple[Section, ...]
+    faq: tuple[QA, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def has_text(self) -> bool:
+        return any(section.blocks for section in self.sections)
+
+
+def normal(text: str) -> str:
+    """The form texts are compared in: white space collapsed, case folded."""
+    return " ".join(text.split()).casefold()

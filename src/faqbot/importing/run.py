@@ -1,0 +1,288 @@
+"""`faqbot import`: read every SOURCE, write each page's data files, say what happened.
+
+For each page it reads: the article and FAQ files are rendered (`files`) and compared with what
+the import wrote last time (`manifest`): a page is added, changed (some file's text differs) or
+unchanged (the server answered 304, or every file would be the same). Only files the manifest
+lists are written, and only while their bytes are still those written (hand edits are kept).
+Pages a source no longer names are gone: reported, and their files removed only with `prune`.
+
+Nothing a page does stops the others: each problem is one line naming the page and the reason
+(`ImportReport.problems`), and `ImportReport.imported` is 0 only when no page could be imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path, PurePosixPath
+from urllib.parse import urljoin, urlsplit
+
+from tqdm import tqdm
+
+from faqbot.importing.crawl import Discovery, Document
+from faqbot.importing.extract import canonical_url, links_of, load_html, page_from_html
+from faqbot.importing.fetch import Fetcher, FetchProblem
+from faqbot.importing.files import render_article, render_faq, write_atomic
+from faqbot.importing.manifest import Manifest, PageRecord, digest
+from faqbot.importing.page import Page, PageProblem
+from faqbot.importing.text_page import page_from_text
+from faqbot.text import slugify
+
+GONE_STATUSES = (404, 410)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    into: Path  # the data directory: articles/ and faq/ are written below it
+    dry_run: bool = False  # read everything, write nothing
+    prune: bool = False  # remove the files of pages that are gone
+    max_pages: int = 200  # per source (a crawl or a sitemap)
+    max_depth: int = 3  # links followed from a crawl's start page
+    delay: float = 1.0  # seconds between two requests to a host
+    max_bytes: int = 5_000_000  # a larger page is refused
+    base_url: str = ""  # where a folder of HTML files is served (for the links answers give)
+
+
+@dataclass
+class ImportReport:
+    """Page locations by what happened to them; `written`/`removed`/`kept` are data-relative files."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # the import's files edited by hand: left alone
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.unchanged)
+
+    def closing(self, options: ImportOptions) -> list[str]:
+        """The report's last lines: the counts, and what was written and what to do next."""
+        lines = [f"pages: {self.summary()}"]
+        if options.dry_run:
+            lines.append("dry run: nothing was written")
+        elif self.written or self.removed:
+            lines.append(f"wrote {len(self.written)} and removed {len(self.removed)} files under {options.into}")
+            lines.append("next: 'faqbot build --check' to review, then 'faqbot build'")
+        return lines
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.unchanged)} unchanged, "
+            f"{len(self.gone)} gone; {len(self.problems)} not imported"
+        )
+
+
+def import_sources(
+    sources: Sequence[str],
+    options: ImportOptions,
+    *,
+    say: Callable[[str], None] = lambda line: None,
+    progress: bool = False,
+) -> ImportReport:
+    """Import every source into `options.into`; `say` gets each line of the report as it happens.
+    DataError only when the import manifest is unreadable; everything else is in the report."""
+    manifest = Manifest.load(options.into)
+    report = ImportReport()
+    with (
+        Fetcher(delay=options.delay, max_bytes=options.max_bytes) as fetcher,
+        tqdm(disable=not progress, unit=" pages", desc="import", leave=False) as bar,
+    ):
+
+        def speak(line: str) -> None:
+            with bar.external_write_mode():  # the line above the progress bar, not through it
+                say(line)
+
+        run = _Run(manifest, options, report, speak, bar)
+        for source in sources:
+            origin = source if source.startswith(("http://", "https://")) else str(Path(source))
+            discovery = Discovery(
+                fetcher,
+                problem=run.problem,
+                validators=manifest.validators,
+                max_pages=options.max_pages,
+                max_depth=options.max_depth,
+                base_url=options.base_url,
+            )
+            covered = discovery.read(origin, partial(run.handle, origin))
+            for note in covered.notes:
+                run.note(note)
+            if covered.complete:
+                run.find_gone(origin, covered.locations)
+        run.finish()
+    return report
+
+
+class _Run:
+    def __init__(
+        self,
+        manifest: Manifest,
+        options: ImportOptions,
+        report: ImportReport,
+        say: Callable[[str], None],
+        bar: tqdm,  # type: ignore[type-arg]
+    ) -> None:
+        self.manifest, self.options, self.report, self.say, self.bar = manifest, options, report, say, bar
+        self.seen: dict[str, str] = {}  # location -> slug, pages read in this run
+        self.canonical: dict[str, str] = {}  # canonical URL -> the location it was read from
+        self.gone: set[str] = set()
+        self.dirty = False  # the manifest changed: saved at the end (a run that imports nothing writes nothing)
+
+    def note(self, line: str) -> None:
+        self.report.notes.append(line)
+        self.say(f"note: {line}")
+
+    def problem(self, location: str, problem: PageProblem) -> None:
+        status = problem.status if isinstance(problem, FetchProblem) else None
+        if status in GONE_STATUSES and location in self.manifest.pages:
+            self._gone(location, problem.reason)
+            return
+        self.report.problems.append((location, problem.reason))
+        self.say(f"skipped {location}: {problem.reason}")
+
+    def handle(self, origin: str, document: Document) -> list[str]:
+        """Import one page; returns its links (for a crawl)."""
+        self.bar.update(1)
+        location = document.location
+        record = self.manifest.pages.get(location)
+        if document.fetched.status == 304 and record is not None:
+            self.seen[location] = record.slug
+            self.report.unchanged.append(location)
+            return list(record.links)
+        links: list[str] = []
+        try:
+            if document.kind == "html":
+                tree = load_html(document.fetched.body, document.fetched.charset)
+                base = document.fetched.final_url
+                links = list(dict.fromkeys(urljoin(base, link) for link in links_of(tree)))
+                page = page_from_html(tree, url=canonical_url(tree, document.url), source=location)
+            else:
+                fallback = PurePosixPath(urlsplit(location).path).stem.replace("-", " ").strip() or "Untitled"
+                page = page_from_text(
+                    document.fetched.body,
+                    document.fetched.charset,
+                    url=document.url,
+                    source=location,
+                    fallback_title=fallback,
+                )
+            self._store(origin, document, page, links)
+        except PageProblem as exc:
+            self.problem(location, exc)
+        return links
+
+    def _store(self, origin: str, document: Document, page: Page, links: list[str]) -> None:
+        location = document.location
+        first = self.canonical.setdefault(page.url, location) if page.url else location
+        if first != location:
+            raise PageProblem(f"the same page as {first} (its canonical URL)")
+        record = self.manifest.pages.get(location)
+        slug = record.slug if record is not None else self._new_slug(page, location)
+        rendered = {f"articles/{slug}.md": render_article(page, slug), f"faq/{slug}.yaml": render_faq(page)}
+        texts = {relative: text for relative, text in rendered.items() if text is not None}
+        for relative in texts:
+            if (self.options.into / relative).exists() and self.manifest.owner(relative) != location:
+                raise PageProblem(f"{relative} exists and was not written by faqbot import: left alone")
+        old = record.files if record is not None else {}
+        files: dict[str, str] = {}
+        touched = len(self.report.written) + len(self.report.removed)
+        for relative in sorted(set(old) | set(texts)):
+            if self.manifest.edited(relative):
+                self.report.kept.append(relative)
+                files[relative] = old[relative]  # still what was written: it stays "edited"
+            elif relative in texts:
+                files[relative] = self._write(relative, texts[relative])
+            else:
+                self._remove(relative)
+        touched -= len(self.report.written) + len(self.report.removed)
+        same = record is not None and not touched and old == {r: digest(t) for r, t in texts.items()}
+        status = "added" if record is None else "unchanged" if same else "changed"
+        getattr(self.report, status).append(location)
+        if status != "unchanged":
+            self.say(f"{status} {location} -> {', '.join(sorted(texts))}")
+        for note in page.notes:
+            self.note(f"{location}: {note}")
+        self.seen[location] = slug
+        self.manifest.pages[location] = PageRecord(
+            url=page.url,
+            origin=origin,
+            slug=slug,
+            files=files,
+            etag=document.fetched.etag,
+            last_modified=document.fetched.last_modified,
+            links=links,
+        )
+        self.dirty = True
+        if not self.options.dry_run:
+            self.manifest.save()  # after every page: an interrupted import still knows its files
+
+    def _write(self, relative: str, text: str) -> str:
+        """Write one of the import's files unless it already holds `text`; returns its digest."""
+        path = self.options.into / relative
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != text:
+            self.report.written.append(relative)
+            if not self.options.dry_run:
+                write_atomic(path, text)
+        return digest(text)
+
+    def _remove(self, relative: str) -> None:
+        path = self.options.into / relative
+        if path.exists():
+            self.report.removed.append(relative)
+            if not self.options.dry_run:
+                path.unlink()
+
+    def _new_slug(self, page: Page, location: str) -> str:
+        """From the page's URL path (`/blog/intro/` -> `intro`), else its file name; the whole
+        path (`blog-intro`) when another page has that slug, then a number."""
+        path = urlsplit(page.url).path if page.url else ""
+        segments = [s for s in path.split("/") if s] or ([PurePosixPath(location).stem] if not page.url else [])
+        if segments:
+            last = PurePosixPath(segments[-1])
+            segments[-1] = last.stem if last.suffix.lower() in (".html", ".htm", ".php", ".asp", ".aspx") else last.name
+            if segments[-1].lower() == "index":
+                segments.pop()
+        taken = set(self.manifest.slugs()) | set(self.seen.values())
+        candidates = [slugify(segments[-1]), slugify("-".join(segments))] if segments else ["home"]
+        for candidate in candidates:
+            if candidate not in taken:
+                return candidate
+        number = 2
+        while f"{candidates[-1]}-{number}" in taken:
+            number += 1
+        return f"{candidates[-1]}-{number}"
+
+    def find_gone(self, origin: str, locations: set[str]) -> None:
+        for location, record in list(self.manifest.pages.items()):
+            if record.origin == origin and location not in locations and location not in self.seen:
+                self._gone(location, "no longer listed or linked")
+
+    def _gone(self, location: str, reason: str) -> None:
+        if location in self.gone:
+            return
+        self.gone.add(location)
+        self.report.gone.append(location)
+        record = self.manifest.pages[location]
+        if not self.options.prune:
+            self.say(f"gone {location} ({reason}): its files stay until 'faqbot import --prune'")
+            return
+        for relative in record.files:
+            if self.manifest.edited(relative):
+                self.report.kept.append(relative)
+            else:
+                self._remove(relative)
+        del self.manifest.pages[location]
+        self.dirty = True
+        self.say(f"gone {location} ({reason}): removed {', '.join(sorted(record.files))}")
+
+    def finish(self) -> None:
+        for relative in sorted(set(self.report.kept)):
+            self.say(f"kept {relative}: edited by hand since it was imported (delete it for a fresh copy)")
+        if self.dirty and not self.options.dry_run:
+            self.manifest.save()

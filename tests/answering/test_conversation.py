@@ -1,0 +1,100 @@
+"""Conversations: follow-ups in context, small talk, suggested next questions."""
+
+from pathlib import Path
+
+import pytest
+
+from faqbot.answering.answerer import Answerer
+from faqbot.answering.conversation import Turn, leans_back
+from faqbot.content.smalltalk import load_smalltalk
+from faqbot.errors import DataError
+from faqbot.index.lexical import STOP_WORDS
+
+CORPUS = {"green", "ai", "energy", "privacy", "model", "models", "contribute", "sustainability", "cut"}
+
+
+@pytest.mark.parametrize(
+    ("question", "leans"),
+    [
+        ("why does it matter?", True),
+        ("and privacy?", True),
+        ("who contributes to them?", True),
+        ("why?", True),
+        ("What is green AI?", False),  # stands on its own
+        ("and the weather this weekend?", False),  # brings words the site never uses
+        ("how do i install it on my mac?", False),
+        ("thanks, that's helpful", False),  # refers back, but asks nothing
+        ("MXNet?", False),  # a bare keyword is its own question
+    ],
+)
+def test_a_question_leans_on_the_conversation_only_when_it_needs_it(question: str, leans: bool) -> None:
+    assert leans_back(question, STOP_WORDS, CORPUS.__contains__) is leans
+
+
+def test_smalltalk_is_read_from_the_sites_file_over_the_built_in_replies(tmp_path: Path) -> None:
+    (tmp_path / "smalltalk.yaml").write_text(
+        'contact: "mailto:help@example.org"\nintents:\n  - intent: greeting\n    examples: ["ahoy"]\n'
+        '    answer: "Ahoy! Ask away."\n'
+    )
+    talk = load_smalltalk(tmp_path)
+    assert talk.reply("Ahoy!") == "Ahoy! Ask away."
+    assert talk.reply("thanks") is not None  # built-in intents stay
+    assert "mailto:help@example.org" in (talk.reply("can I talk to a person?") or "")
+    assert talk.reply("what is green ai?") is None
+    assert talk.strip_greeting("ahoy, what is green AI?") == "what is green AI?"
+
+
+def test_without_a_contact_talk_to_a_person_says_so_plainly(tmp_path: Path) -> None:
+    reply = load_smalltalk(tmp_path).reply("can I talk to a person?") or ""
+    assert "not given me a way to reach a person" in reply
+
+
+def test_a_malformed_smalltalk_file_stops_the_build_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "smalltalk.yaml").write_text("intents:\n  - intent: greeting\n    examples: [hi]\n    answer: no\n")
+    with pytest.raises(DataError, match=r"smalltalk.yaml:2 \(intent 1\): 'answer' must be text"):
+        load_smalltalk(tmp_path)
+    (tmp_path / "smalltalk.yaml").write_text("intents:\n  - intent: chitchat\n    examples: [hi]\n    answer: x\n")
+    with pytest.raises(DataError, match="one of greeting"):
+        load_smalltalk(tmp_path)
+
+
+@pytest.mark.model
+def test_a_follow_up_is_answered_about_what_the_conversation_is_about(real_answerer: Answerer) -> None:
+    first = real_answerer.answer("What is green AI?")
+    assert first.answered and first.sources[0].url.endswith("#the-role-of-sustainability-in-ai")
+    history = [Turn(first.question, first.answer, first.sources[0].id)]
+    alone = real_answerer.answer("why does it matter?")
+    follow_up = real_answerer.answer("why does it matter?", history=history)
+    assert not alone.answered or not alone.sources[0].url.endswith("#the-role-of-sustainability-in-ai")
+    assert follow_up.answered and follow_up.sources[0].url.endswith("#the-role-of-sustainability-in-ai")
+    assert follow_up.interpreted_as and "Sustainability" in follow_up.interpreted_as
+
+
+@pytest.mark.model
+def test_a_new_question_switches_topic_and_an_off_topic_one_is_still_declined(real_answerer: Answerer) -> None:
+    first = real_answerer.answer("What is green AI?")
+    history = [Turn(first.question, first.answer, first.sources[0].id)]
+    switch = real_answerer.answer("What are the economic implications of open source AI?", history=history)
+    assert switch.kind == "faq" and switch.interpreted_as is None
+    off_topic = real_answerer.answer("and the weather this weekend?", history=history)
+    assert not off_topic.answered
+
+
+@pytest.mark.model
+def test_small_talk_is_answered_and_never_takes_a_real_question(real_answerer: Answerer) -> None:
+    for message in ("hi", "Thanks!", "bye now", "who are you?", "what can you do?"):
+        answer = real_answerer.answer(message)
+        assert answer.answered and answer.kind == "smalltalk" and answer.sources == [], message
+    mixed = real_answerer.answer("hi, what is green AI?")
+    assert mixed.kind == "passage" and mixed.sources[0].url.endswith("#the-role-of-sustainability-in-ai")
+
+
+@pytest.mark.model
+def test_every_answer_suggests_next_questions_not_yet_asked(real_answerer: Answerer) -> None:
+    answer = real_answerer.answer("What is green AI?")
+    assert 1 <= len(answer.follow_ups) <= 3
+    asked = answer.follow_ups[0]
+    later = real_answerer.answer("What is green AI?", history=[Turn(asked)])
+    assert asked not in later.follow_ups
+    faq = real_answerer.answer(asked)
+    assert faq.answered  # answerable by construction: they are the site's own FAQ questions

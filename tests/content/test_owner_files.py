@@ -1,0 +1,62 @@
+"""Content files as site owners write them: each field case of the first-day issue as a test."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from faqbot.content.corpus import load_corpus
+from faqbot.content.faq import parse_faq_file
+from faqbot.errors import DataError
+
+ARTICLE = "---\ntitle: Guide\n---\n\nIntro text.\n\n## Setup\n\nInstall it.\n"
+
+
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "articles" / "guide.md").write_text(ARTICLE)
+    return tmp_path
+
+
+def test_yaml_values_are_read_as_the_text_written(tmp_path: Path) -> None:
+    path = tmp_path / "yn.yaml"
+    path.write_text("- question: Is it free?\n  answer: yes\n- question: 2024-01-02\n  answer: 3.10\n  id: 007\n")
+    first, second = parse_faq_file(path)
+    assert first.answer == "yes" and (second.question, second.answer, second.id) == ("2024-01-02", "3.10", "007")
+    path.write_text("- question: Is it free?\n  answer:\n")
+    with pytest.raises(DataError, match=r"yn.yaml:1 \(entry 1\): missing 'answer'"):
+        parse_faq_file(path)
+
+
+def test_a_semicolon_separated_csv_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text("question;answer;alternates\nCan I pay by card?;Yes, every card.;Card ok?|Visa?\n")
+    [entry] = parse_faq_file(path)
+    assert entry.answer == "Yes, every card." and entry.alternates == ("Card ok?", "Visa?")
+
+
+def test_a_windows_1252_file_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_bytes("question,answer\nCaf\u00e9 hours?,From 8 \u2013 6.\n".encode("cp1252"))
+    with pytest.raises(DataError, match="Windows-1252.*save it as UTF-8"):
+        parse_faq_file(path)
+
+
+def test_the_same_question_in_two_files_with_different_answers_is_a_warning(tmp_path: Path) -> None:
+    data = site(tmp_path)
+    (data / "faq" / "a.json").write_text(json.dumps([{"question": "Can anyone contribute?", "answer": "Yes."}]))
+    (data / "faq" / "b.csv").write_text("question,answer\nCan anyone contribute? ,No.\n")
+    [warning] = load_corpus(data).warnings
+    assert "a-can-anyone-contribute" in warning and "b-can-anyone-contribute" in warning
+    assert "a.json:1" in warning and "b.csv:2" in warning
+
+
+def test_an_empty_article_is_skipped_and_an_empty_section_noted(tmp_path: Path) -> None:
+    data = site(tmp_path)
+    (data / "articles" / "draft.md").write_text("---\ntitle: Draft\n---\n\n## Looking Ahead\n\n## Notes\n")
+    (data / "articles" / "guide.md").write_text(ARTICLE + "\n## Later\n")
+    corpus = load_corpus(data)
+    assert [a.slug for a in corpus.articles] == ["guide"]
+    assert any("draft.md" in w and "skipped" in w for w in corpus.warnings)
+    assert any("guide.md:11" in w and "'Later' has no text" in w for w in corpus.warnings)

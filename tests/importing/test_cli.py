@@ -1,0 +1,68 @@
+"""`faqbot import` on a folder of HTML files (a static site's build output), then `faqbot build`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from faqbot.cli import app
+from faqbot.content.corpus import load_corpus
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+FOLDER = FIXTURES / "import" / "site"
+
+
+def test_import_a_folder_then_check_it_builds(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = runner.invoke(app, ["import", str(FOLDER), "--into", str(data), "--base-url", "https://techidevs.example"])
+    assert result.exit_code == 0, result.output
+    legacy = FOLDER / "articles" / "legacy-notes" / "index.html"
+    assert f"skipped {legacy}: broken encoding" in result.output
+    assert f"skipped {FOLDER / 'index.html'}: no main content found" in result.output
+    assert "pages: 6 added, 0 changed, 0 unchanged, 0 gone; 3 not imported" in result.output
+    assert "next: 'faqbot build --check' to review, then 'faqbot build'" in result.output
+
+    corpus = load_corpus(data)
+    launch = corpus.article("future-of-open-source-ai-models")
+    assert launch is not None
+    assert launch.url == "https://techidevs.example/articles/future-of-open-source-ai-models/"
+    assert launch.section_url("looking-ahead").endswith("/articles/future-of-open-source-ai-models/#looking-ahead")
+    # robots.txt is for crawlers: a folder is the owner's own, drafts included.
+    assert corpus.article("drafts") is not None
+    community = [entry for entry in corpus.faq if entry.article == "community"]
+    assert [entry.url for entry in community] == [
+        "https://techidevs.example/help/community/#join-the-forum",
+        "https://techidevs.example/help/community/#community-questions",
+    ]
+    checked = runner.invoke(app, ["build", "--check", "--data-dir", str(data)])
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.startswith("data ok: 6 articles, 12 FAQ entries")
+
+    again = runner.invoke(app, ["import", str(FOLDER), "--into", str(data), "--base-url", "https://techidevs.example"])
+    assert again.exit_code == 0 and "pages: 0 added, 0 changed, 6 unchanged, 0 gone" in again.output
+    assert "wrote" not in again.output
+
+
+def test_without_a_base_url_links_are_the_site_paths(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert runner.invoke(app, ["import", str(FOLDER), "--into", str(data)]).exit_code == 0
+    article = load_corpus(data).article("green-ai-in-practice")
+    assert article is not None and article.url == "/articles/green-ai-in-practice/"
+
+
+def test_nothing_imported_exits_non_zero(tmp_path: Path) -> None:
+    missing, data = tmp_path / "no-such-site", tmp_path / "data"
+    result = runner.invoke(app, ["import", str(missing), str(FOLDER / "files" / "price-list.pdf"), "--into", str(data)])
+    assert result.exit_code == 1 and not data.exists()
+    assert f"skipped {missing}: no such file or folder" in result.output
+    assert "not an HTML, text or sitemap file" in result.output
+    assert "nothing could be imported" in result.output
+
+
+def test_a_dry_run_says_so_and_writes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = runner.invoke(app, ["import", str(FOLDER / "help"), "--into", str(data), "--dry-run"])
+    assert result.exit_code == 0 and "dry run: nothing was written" in result.output
+    assert not data.exists()
