@@ -79,7 +79,8 @@ eval: build
 	$(BIN)/faqbot eval --suite
 
 # wrk (Debian) generates the load when it can be had; else bench/loadgen.py does, in Python.
-# `make bench SCALE=1` adds the 10k/100k/1M-passage part (about 15 minutes on 2 cores).
+# `make bench SCALE=1` adds the 10k/100k/1M-passage part: the indexes alone (bench/scale.py), then whole
+# sites built and answered end to end (bench/scale_e2e.py); about an hour and a half on 2 cores, ~25 GB of disk.
 bench: setup services
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q wrk >/dev/null 2>&1 || \

@@ -126,12 +126,12 @@ def measure_server(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--scale", action="store_true", help="Also measure 10k/100k/1M-passage indexes (minutes).")
+    parser.add_argument("--scale", action="store_true", help="Also measure sites of 10k/100k/1M passages (an hour).")
     parser.add_argument("--scale-only", action="store_true", help="Only the --scale part.")
     parser.add_argument("--no-cluster", action="store_true", help="Skip the nginx, replicas and PostgreSQL part.")
     args = parser.parse_args()
     if args.scale_only:
-        scale_part()
+        scale_part(args.seconds)
         return
     tmp = Path(tempfile.mkdtemp())
     data = tmp / "data"
@@ -212,7 +212,7 @@ def main() -> None:
     plot(result, RESULTS / "latency.png")
     print(table)
     if args.scale:
-        scale_part()
+        scale_part(args.seconds)
 
 
 def conversation_ms(answerer: Any, questions: list[str]) -> list[float]:
@@ -232,15 +232,20 @@ def conversation_ms(answerer: Any, questions: list[str]) -> list[float]:
     return times
 
 
-def scale_part() -> None:
+def scale_part(seconds: float = 10.0) -> None:
+    """The indexes alone (bench/scale.py), then whole sites end to end (bench/scale_e2e.py)."""
     import scale  # bench/scale.py, beside this file
+    import scale_e2e
 
-    result = scale.run([10_000, 100_000, 1_000_000])
+    sizes = [10_000, 100_000, 1_000_000]
+    result = scale.run(sizes)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "scale.json").write_text(json.dumps(result, indent=1))
     table = scale.markdown(result)
     (RESULTS / "scale.md").write_text(table)
     print(table)
+    rows = scale_e2e.run_sizes(sizes, seconds)
+    scale_e2e.write(rows, "scale_e2e")
 
 
 def markdown(result: dict[str, Any]) -> str:

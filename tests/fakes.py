@@ -45,3 +45,21 @@ class HashingEmbedder:
                 tokens[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] = 1.0
             encoded.append(Encoded(vector, tokens))
         return encoded
+
+
+class StoppingEmbedder(HashingEmbedder):
+    """HashingEmbedder that, when FAQBOT_TEST_STOP is set, sends its own process SIGTERM during its
+    second batch: a build stopped half way (tests/index/test_streaming.py)."""
+
+    def __init__(self, name: str = "fake-model", dimension: int = 64):
+        super().__init__(name, dimension)
+        self.batches = 0
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        import os
+        import signal
+
+        self.batches += 1
+        if self.batches == 2 and os.environ.get("FAQBOT_TEST_STOP"):
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().encode(texts, progress=progress)

@@ -7,6 +7,7 @@ stderr and a non-zero exit code.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -15,7 +16,6 @@ import typer
 from pydantic import ValidationError
 
 from faqbot.errors import FaqbotError
-from faqbot.index.tokens import describe_rerank
 from faqbot.settings import Settings
 
 # Plain help (no rich markup): options read as flags, and "(env ...; default ...)" stays visible.
@@ -74,32 +74,23 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
 ) -> None:
     """Build the index from the data directory (only what changed is embedded again)."""
-    from faqbot.embedding.query_encoder import describe_encoder
     from faqbot.index.build import build_index, check_data
+    from faqbot.index.progress import Progress
 
     settings = _settings(data_dir=data_dir, index_dir=index_dir)
     try:
         if check:
             corpus, docs = check_data(settings)
             _warn(corpus.warnings)
-            passages = sum(d.kind == "passage" for d in docs)
-            typer.echo(f"data ok: {len(corpus.articles)} articles, {len(corpus.faq)} FAQ entries, {passages} passages")
+            faq, passages = len(corpus.faq), len(docs) - len(corpus.faq)  # a document is an entry or a passage
+            typer.echo(f"data ok: {len(corpus.articles)} articles, {faq} FAQ entries, {passages} passages")
             return
-        report = build_index(settings, force=force, progress=sys.stderr.isatty())
+        report = build_index(settings, force=force, progress=Progress(sys.stderr))
     except FaqbotError as exc:
         _fail(str(exc))
     _warn(report.warnings)
-    counts = report.counts
-    typer.echo(f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages")
-    typer.echo(f"FAQ entries: {report.faq.summary()}")
-    typer.echo(f"passages: {report.passages.summary()}")
-    if report.up_to_date:
-        typer.echo(f"index {report.version} is up to date: nothing embedded")
-    else:
-        typer.echo(f"embedded {report.embedded} texts, {report.reused} from the cache")
-        typer.echo(f"query encoder: {describe_encoder(report.encoder or {})}")
-        typer.echo(f"token re-ranking: {describe_rerank(report.rerank or {})}")
-        typer.echo(f"index {report.version} written to {report.directory} and now serving")
+    for line in report.lines():
+        typer.echo(line)
 
 
 @app.command()
@@ -107,7 +98,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     top_k: Annotated[int, typer.Option(min=1, max=10, help="Sources to show.")] = 3,
     page: Annotated[
-        str | None, typer.Option(help="The page asked from (a path): which article 'this page' means.")
+        str | None, typer.Option(help="The page asked from (a path): which article is 'this page'.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API response as JSON.")] = False,
     index_dir: IndexOpt = None,
@@ -296,4 +287,5 @@ def report(
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda n, _: sys.exit(128 + n))  # stopped, a command ends as on Ctrl-C
     app()

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description="Embedding model: the bundled all-MiniLM-L6-v2, a local path, or a model name.",
     )
+    embedder: str = Field(
+        "",
+        description="What embeds the documents at build time instead of the model: a callable module:name "
+        "(precomputed vectors; bench/synthetic_embedder.py); empty: the model.",
+    )
     encoder: Literal["onnx-int8", "onnx", "torch"] = Field(
         "onnx-int8",
         description="Query encoder a build prepares: the model exported to ONNX as int8 or fp32, or torch itself.",
@@ -99,7 +104,7 @@ class Settings(BaseSettings):
     )
     rerank: Literal["auto", "on", "off"] = Field(
         "auto",
-        description="Re-rank the best matches token by token (~25 KB of disk a passage; auto: to 50,000 documents).",
+        description="Re-rank the best matches token by token (~25 KB of disk a passage; auto: to 3,000,000 tokens).",
     )
     window_sentences: int = Field(3, ge=1, le=20, description="Sentences per passage window.")
     window_stride: int = Field(2, ge=1, le=20, description="Sentences between the starts of two windows.")

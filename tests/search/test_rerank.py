@@ -108,7 +108,7 @@ def test_rerank_off_or_too_many_documents_builds_no_store_and_still_answers(
     answer = Answerer(index, HashingEmbedder(), threshold=0.0).answer("What is green AI?")
     assert answer.answered and answer.sources
 
-    monkeypatch.setattr("faqbot.index.build.MAX_STORE_DOCS", 3)
+    monkeypatch.setattr("faqbot.index.tokens.MAX_STORE_TOKENS", 30)
     forced = build_index(fake_settings.model_copy(update={"rerank": "on"}), embedder_factory=fake_factory)
     assert forced.version == on.version and forced.rerank == on.rerank
     auto = build_index(fake_settings, embedder_factory=fake_factory)

@@ -91,7 +91,8 @@ def test_a_change_of_key_weights_alone_is_a_new_index_version(
 def test_the_best_few_are_the_head_of_the_full_ranking_ties_in_document_order() -> None:
     rng = np.random.default_rng(7)
     fused = rng.choice([0.1, 0.5, 0.5, 0.5, 0.9], size=200).astype(np.float32)  # many ties, at every cut
-    scores = Scores(dense=fused, lexical=np.zeros_like(fused), fused=fused)
+    docs = rng.permutation(200)  # candidates come in no particular order
+    scores = Scores(docs, fused[docs], np.zeros(200, dtype=np.float32), fused[docs], size=200, rest=-1.0)
     everything = [hit.doc for hit in scores.top()]
     assert everything == sorted(range(200), key=lambda i: (-fused[i], i))
     for limit in (1, 3, 37, 199, 200, 500):

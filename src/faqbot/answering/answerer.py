@@ -55,8 +55,12 @@ class Answerer:
         self.embedder = embedder
         self.threshold = threshold
         # Built once per index, at load: the hot path only looks words up.
-        corpus = [doc.lexical_text() for doc in index.docs]
-        self.speller = Speller([*corpus, PAGE_WORDS], dictionary=english_words())
+        # The corpus's words as the build counted them (the most frequent, past MAX_CORPUS_WORDS: the
+        # word index then knows the others); from the documents for an index built before.
+        corpus = [doc.lexical_text() for doc in index.docs] if index.words is None else []
+        also_known = index.lexical.knows if index.words_bounded else None
+        words = index.words or ()
+        self.speller = Speller([*corpus, PAGE_WORDS], dictionary=english_words(), words=words, also_known=also_known)
         self.pages = PageReferences(index.articles)
         self.reader = QueryReader(index, self.speller, self.pages, contact=contact)
         self._sections = section_sentences(index.articles)
@@ -154,10 +158,8 @@ class Answerer:
         scores = score(self.index, matched, encoded.vector)
         answer_id, version = uuid.uuid4().hex, self.index.version
         # Only a message that shares little with any document can be small talk by its meaning alone.
-        unrelated = float(scores.lexical.max(initial=0.0)) < SMALLTALK_LEXICAL
-        intent = (
-            self.reader.smalltalk_intent(encoded.vector, float(scores.dense.max(initial=-1.0))) if unrelated else None
-        )
+        unrelated = scores.lexical_max < SMALLTALK_LEXICAL
+        intent = self.reader.smalltalk_intent(encoded.vector, scores.dense_max) if unrelated else None
         if intent is not None:
             reply = self.index.smalltalk.answer_for(intent, contact=self.reader.contact)
             return Answer(True, reply, 1.0, "smalltalk", answer_id, [], [], version)
@@ -194,7 +196,7 @@ class Answerer:
 
     def _faq_questions(self, scores: Scores, count: int) -> list[str]:
         """The questions of the FAQ entries closest to the question: answerable, by construction."""
-        return [self.index.docs[hit.doc].question for hit in scores.top(count, among=self.index.faq_rows)]
+        return [self.index.docs[hit.doc].question for hit in scores.top(count, among=self.index.faq_mask)]
 
     def _trim(self, doc_index: int, vector: np.ndarray) -> str:
         """The passage's answering excerpt (faqbot.answering.excerpt)."""

@@ -17,7 +17,7 @@ or asks with no content word at all: "why?", "how so?"). Words count as the site
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from faqbot.content.documents import Doc
@@ -68,7 +68,7 @@ def leans_back(question: str, stop_words: frozenset[str], in_corpus: Callable[[s
     return len(unknown) <= MAX_UNKNOWN and len(unknown) * 2 <= len(content)  # "what about bitcoin?" is not
 
 
-def topic(history: Sequence[Turn], docs_by_id: dict[str, Doc]) -> Doc | None:
+def topic(history: Sequence[Turn], docs_by_id: Mapping[str, Doc]) -> Doc | None:
     """The source of the last turn that was answered from the site."""
     for turn in reversed(history):
         if turn.source_id and turn.source_id in docs_by_id:
@@ -79,7 +79,7 @@ def topic(history: Sequence[Turn], docs_by_id: dict[str, Doc]) -> Doc | None:
 def in_context(
     question: str,
     history: Sequence[Turn],
-    docs_by_id: dict[str, Doc],
+    docs_by_id: Mapping[str, Doc],
     *,
     stop_words: frozenset[str],
     in_corpus: Callable[[str], bool],

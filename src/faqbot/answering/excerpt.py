@@ -13,6 +13,7 @@ often than the two closest sentences of the window (SQuAD "Normans" span 0.76 ->
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -30,6 +31,7 @@ _LEANS_BACK = re.compile(
     re.IGNORECASE,
 )
 MAX_LEAN_BACK = 2  # sentences an answer may reach back for what its first one refers to
+MAX_SPLIT_SECTIONS = 65_536  # sections whose sentences are kept once split
 
 
 def leans_back(sentence: str) -> bool:
@@ -37,13 +39,26 @@ def leans_back(sentence: str) -> bool:
     return bool(_LEANS_BACK.match(sentence.lstrip("\"'([ ")))
 
 
-def section_sentences(articles: list[Article]) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Every section's sentences, split as passages split them, by (article slug, section anchor)."""
-    return {
-        (article.slug, section.anchor): tuple(s for p in section.paragraphs for s in split_sentences(p))
-        for article in articles
-        for section in article.sections
-    }
+class SectionSentences:
+    """Each section's sentences, split as passages split them, by (article slug, section anchor):
+    split when first asked for (an answer asks for one; a large site has a million), then kept."""
+
+    def __init__(self, articles: Sequence[Article]):
+        self._sections = {(a.slug, s.anchor): s for a in articles for s in a.sections}
+        self._split: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def get(self, key: tuple[str, str]) -> tuple[str, ...] | None:
+        found = self._split.get(key)
+        if found is None and key in self._sections:
+            if len(self._split) >= MAX_SPLIT_SECTIONS:
+                self._split.clear()
+            section = self._sections[key]
+            found = self._split[key] = tuple(s for p in section.paragraphs for s in split_sentences(p))
+        return found
+
+
+def section_sentences(articles: Sequence[Article]) -> SectionSentences:
+    return SectionSentences(articles)
 
 
 def excerpt(doc: Doc, similarities: np.ndarray, section: tuple[str, ...] | None) -> str:

@@ -47,7 +47,7 @@ class QueryReader:
         self.speller = speller
         self.pages = pages
         self.contact = contact
-        self._docs_by_id = {doc.id: doc for doc in index.docs}
+        self._docs_by_id = index.docs_by_id
 
     def read(self, question: str, *, page: str | None = None, history: Sequence[Turn] = ()) -> Query:
         question = normalize_question(question)

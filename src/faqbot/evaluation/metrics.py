@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -68,7 +68,7 @@ def label(doc: Doc) -> str:
     return doc.id if doc.kind == "faq" else doc.url.rsplit("#", 1)[-1]
 
 
-def _labels(docs: list[Doc], doc_indexes: list[int]) -> list[str]:
+def _labels(docs: Sequence[Doc], doc_indexes: list[int]) -> list[str]:
     return list(dict.fromkeys(label(docs[i]) for i in doc_indexes))[:CUTOFF]
 
 

@@ -1,20 +1,23 @@
 """`faqbot build`: corpus -> documents -> embeddings (cached) -> a new index, swapped in atomically.
 
 Nothing under the index directory changes until the data has been read and checked in full,
-and `current` moves only once a complete build is on disk.
+and `current` moves only once a complete build is on disk. Embeddings stream through the cache
+on disk (faqbot.index.embed), so the build's memory does not grow with what it embeds; it says
+what it does as it goes (faqbot.index.progress).
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import fcntl
+import gc
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -22,33 +25,21 @@ from faqbot.content.corpus import Corpus, load_corpus
 from faqbot.content.documents import Doc, Key, article_to_dict, faq_doc, passage_doc
 from faqbot.content.passages import make_passages
 from faqbot.embedding.cache import EmbeddingCache, TokenCache
-from faqbot.embedding.embedder import Embedder, TokenEncoder, load_embedder
+from faqbot.embedding.embedder import Embedder, injected_embedder, load_embedder
 from faqbot.embedding.onnx_export import CHECK_TEXTS, EXPORT_VERSION
 from faqbot.embedding.query_encoder import install_encoder, prepare_encoder
 from faqbot.errors import BuildLockedError, FaqbotError, IndexUnavailable
-from faqbot.index.changes import Changes, changes, previous_docs
+from faqbot.index.changes import changes, previous_docs
+from faqbot.index.embed import KeyVectors, embed_vectors, write_token_store, write_vectors
+from faqbot.index.progress import Progress, Quiet
+from faqbot.index.report import BuildReport
 from faqbot.index.store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, load_index, swap_in, write_build
-from faqbot.index.tokens import MAX_STORE_DOCS, TokenStore, match_text
-from faqbot.index.vectors import choose_kind
+from faqbot.index.tokens import match_text, rerank_decision
+from faqbot.index.vectors import build_from_rows, choose_kind, save_vector_index
 from faqbot.settings import Settings
 from faqbot.text import content_hash
 
 LOCK_FILE = ".build.lock"
-
-
-@dataclass
-class BuildReport:
-    version: str
-    up_to_date: bool
-    counts: dict[str, int]
-    faq: Changes
-    passages: Changes
-    embedded: int  # texts sent to the model
-    reused: int  # texts found in the embedding cache
-    directory: Path | None
-    encoder: dict[str, Any] | None = None  # the query encoder chosen (None: nothing was built)
-    rerank: dict[str, Any] | None = None  # token re-ranking on or off, and why (None: nothing was built)
-    warnings: tuple[str, ...] = ()  # what the data's reading skipped or doubts (faqbot.content.corpus)
 
 
 def collect_docs(corpus: Corpus, settings: Settings) -> list[Doc]:
@@ -92,27 +83,32 @@ def check_data(settings: Settings) -> tuple[Corpus, list[Doc]]:
 def build_index(
     settings: Settings,
     *,
-    embedder_factory: Callable[[str], Embedder] = load_embedder,
+    embedder_factory: Callable[[str], Embedder] | None = None,
     force: bool = False,
-    progress: bool = False,
+    progress: bool | Progress = False,
 ) -> BuildReport:
+    """Build the index of the data directory. Documents are embedded by `embedder_factory` (default:
+    the model, or what FAQBOT_EMBEDDER names); `progress` True reports on stderr."""
+    say = progress if isinstance(progress, Progress) else Progress() if progress else Quiet()
+    say.step(f"reading {settings.data_dir}")
     corpus, docs = check_data(settings)  # raises DataError before anything is written
     fingerprint = corpus_hash(docs, corpus)
     keys: list[tuple[int, Key]] = [(i, key) for i, d in enumerate(docs) for key in d.keys()]
     key_texts = list(dict.fromkeys(text for _, key in keys for text in key.texts))
     # The embedded keys are part of the version: a faqbot that embeds differently rebuilds.
     kind = choose_kind(len(keys), settings.index_type)
-    rerank = _rerank_decision(settings.rerank, len(docs))
-    version = content_hash(
+    token_texts = [match_text(d) for d in docs]
+    rerank = rerank_decision(settings.rerank, token_texts)
+    version = _version(
         str(FORMAT_VERSION),
         str(EXPORT_VERSION),  # a better export recipe is worth a rebuild
         settings.model,
         settings.encoder,
         kind,
         f"rerank={rerank['on']}",
+        *([f"embedder={settings.embedder}"] if settings.embedder else []),
         fingerprint,
         *(key.describe() for _, key in keys),
-        length=12,
     )
     index_dir = settings.index_dir
     counts = {
@@ -120,6 +116,7 @@ def build_index(
         "faq": sum(d.kind == "faq" for d in docs),
         "passages": sum(d.kind == "passage" for d in docs),
     }
+    say.step(f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages")
     with build_lock(index_dir):
         previous_dir = current_build(index_dir)
         before = previous_docs(previous_dir)
@@ -132,66 +129,88 @@ def build_index(
 
         sentence_texts = [s for d in docs for s in d.sentences]
         smalltalk_texts = list(corpus.smalltalk.examples)
-        cache = EmbeddingCache(index_dir / CACHE, settings.model)
-        todo = cache.missing(key_texts + sentence_texts + smalltalk_texts)
-        dimension = cache.dimension
-        loaded: list[Embedder] = []
+        # Vectors an injected embedder made are cached apart from the model's own.
+        source = settings.model + (f" via {settings.embedder}" if settings.embedder else "")
+        cache = EmbeddingCache(index_dir / CACHE, source)
+        loaded: dict[str, Embedder] = {}
+        factory = embedder_factory or embedder_factory_for(settings.embedder)
 
         def embedder() -> Embedder:
-            if not loaded:
-                loaded.append(embedder_factory(settings.model))
-            return loaded[0]
+            if "documents" not in loaded:
+                loaded["documents"] = factory(settings.model)
+            return loaded["documents"]
 
-        if todo or dimension is None:
-            cache.add(todo, embedder().encode(todo, progress=progress))
-            dimension = embedder().dimension
+        def model() -> Embedder:
+            """The model itself, to export and check the query encoder against (documents may be embedded
+            by another embedder: FAQBOT_EMBEDDER)."""
+            if not settings.embedder:
+                return embedder()
+            if "model" not in loaded:
+                loaded["model"] = load_embedder(settings.model)
+            return loaded["model"]
+
         all_texts = key_texts + sentence_texts + smalltalk_texts
-        embedded = len(todo)
+        embedded = embed_vectors(cache, all_texts, embedder, say)
+        dimension = cache.dimension or embedder().dimension
         check_texts = _spread(sentence_texts + key_texts, CHECK_TEXTS)
+        say.step("preparing the query encoder")
+        if settings.embedder and settings.encoder != "torch":  # checked against the model itself
+            reference = model().encode(check_texts)
+        else:
+            reference = cache.get(check_texts, dimension)
         encoder, encoder_files = prepare_encoder(
-            settings.encoder,
-            settings.model,
-            index_dir / CACHE,
-            embedder,
-            check_texts,
-            cache.get(check_texts, dimension),
+            settings.encoder, settings.model, index_dir / CACHE, model, check_texts, reference
         )
 
-        token_texts = [match_text(d) for d in docs]
-        tokens, rerank = _token_store(rerank, index_dir, settings.model, token_texts, embedder, progress)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        tmp = index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}"
+        final = index_dir / BUILDS / f"{version}-{stamp}"
+        tmp.mkdir(parents=True)
+        rerank = write_token_store(
+            rerank, tmp, TokenCache(index_dir / CACHE, source), token_texts, dimension, embedder, say
+        )
 
         offsets, row = [], 0
         for d in docs:
             offsets.append(row if d.sentences else -1)
             row += len(d.sentences)
+        write_vectors(tmp / "sentences.npy", cache, sentence_texts, dimension)
+        if smalltalk_texts:
+            np.save(tmp / "smalltalk.npy", cache.get(smalltalk_texts, dimension))
+        loaded.clear()
+        _release_memory()  # the model's, before the largest steps
+        key_docs = np.array([i for i, _ in keys], dtype=np.int32)
+        key_fields = [key.field for _, key in keys]
+        vectors = KeyVectors(cache, [key for _, key in keys], dimension)
+        del keys
+        say.step(f"building the vector index ({kind}, {len(key_docs):,} vectors)")
+        with say.counter("vector index", len(key_docs), "vectors") as added:
+            vector_index = build_from_rows(vectors, len(key_docs), dimension, kind, added)
+        save_vector_index(vector_index, tmp / "vectors.faiss")
+        del vectors, vector_index  # out of memory before the word index is built
+        say.step("writing the word index and the documents")
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             version=version,
             model=settings.model,
             dimension=dimension,
-            counts={**counts, "vectors": len(keys), "sentences": len(sentence_texts)},
+            counts={**counts, "vectors": len(key_docs), "sentences": len(sentence_texts)},
             corpus_hash=fingerprint,
             built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             index_type=kind,
             encoder=encoder,
             rerank=rerank,
+            embedder=settings.embedder,
         )
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-        tmp = index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}"
-        final = index_dir / BUILDS / f"{version}-{stamp}"
         write_build(
             tmp,
             manifest=manifest,
             docs=docs,
-            key_docs=np.array([i for i, _ in keys], dtype=np.int32),
-            key_fields=[key.field for _, key in keys],
-            key_vectors=_key_vectors(cache, [key for _, key in keys], dimension),
-            sentence_vectors=cache.get(sentence_texts, dimension),
+            key_docs=key_docs,
+            key_fields=key_fields,
             sentence_offsets=offsets,
             articles=[article_to_dict(a) for a in corpus.articles],
             smalltalk=corpus.smalltalk.to_dict(),
-            smalltalk_vectors=cache.get(smalltalk_texts, dimension),
-            tokens=tokens,
         )
         if encoder_files is not None:
             install_encoder(encoder_files, tmp)
@@ -213,46 +232,26 @@ def build_index(
         )
 
 
-def _rerank_decision(setting: str, documents: int) -> dict[str, Any]:
-    """Whether this build stores token embeddings for re-ranking (faqbot.search.rerank), and why."""
-    if setting == "off":
-        return {"on": False, "reason": "FAQBOT_RERANK=off"}
-    if setting == "auto" and documents > MAX_STORE_DOCS:
-        return {"on": False, "reason": f"{documents} documents, more than auto stores tokens for ({MAX_STORE_DOCS})"}
-    return {"on": True}
+def _release_memory() -> None:
+    """Give what was freed back to the system (glibc keeps it for the process otherwise)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
-def _token_store(
-    rerank: dict[str, Any],
-    index_dir: Path,
-    model: str,
-    texts: list[str],
-    embedder: Callable[[], Embedder],
-    progress: bool,
-) -> tuple[TokenStore | None, dict[str, Any]]:
-    """The documents' token embeddings (cached by text like the vectors), or None when off."""
-    if not rerank["on"]:
-        return None, rerank
-    cache = TokenCache(index_dir / CACHE, model)
-    todo = cache.missing(texts)
-    if todo:
-        encoder = embedder()
-        encoded = encoder.encode_with_tokens(todo, progress=progress) if isinstance(encoder, TokenEncoder) else []
-        tokens = [e.tokens for e in encoded if e.tokens is not None]
-        if len(tokens) != len(todo):
-            return None, {"on": False, "reason": "the embedder gives no token embeddings"}
-        cache.add(todo, tokens)
-    store = TokenStore.from_tokens(cache.get(texts))
-    cache.save(keep=texts)
-    return store, {"on": True, "tokens": len(store.codes)}
+def embedder_factory_for(injected: str) -> Callable[[str], Embedder]:
+    """What embeds the documents: the model, or the callable FAQBOT_EMBEDDER names."""
+    return injected_embedder(injected) if injected else load_embedder
 
 
-def _key_vectors(cache: EmbeddingCache, keys: list[Key], dimension: int) -> np.ndarray:
-    """One vector per key: the weighted mean of its texts' embeddings (not renormalised, see Doc.keys)."""
-    vectors = np.zeros((len(keys), dimension), dtype=np.float32)
-    for row, key in enumerate(keys):
-        vectors[row] = np.asarray(key.weights, dtype=np.float32) @ cache.get(list(key.texts), dimension)
-    return vectors
+def _version(*parts: str) -> str:
+    """`content_hash(*parts, length=12)`, hashed part by part: a million passages' keys are a lot of text."""
+    digest = hashlib.sha256()
+    for n, part in enumerate(parts):
+        digest.update(("\x1f" if n else "").encode() + part.encode("utf-8"))
+    return digest.hexdigest()[:12]
 
 
 def _spread(texts: list[str], count: int) -> list[str]:

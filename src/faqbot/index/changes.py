@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faqbot.content.documents import Doc
+from faqbot.index.docs import DOCS_FILE
 
 
 @dataclass
@@ -28,7 +29,10 @@ def previous_docs(build: Path | None) -> dict[str, str]:
     if build is None:
         return {}
     try:
-        records = json.loads((build / "records.json").read_text(encoding="utf-8"))
+        if (build / DOCS_FILE).exists():
+            with open(build / DOCS_FILE, encoding="utf-8") as lines:
+                return {d["position"]: d["hash"] for d in map(json.loads, lines)}
+        records = json.loads((build / "records.json").read_text(encoding="utf-8"))  # a build from before
         return {d["position"]: d["hash"] for d in records["docs"]}
     except (OSError, ValueError, KeyError, TypeError):
         return {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -126,15 +127,21 @@ class LexicalIndex:
         return bool(stems) and all(stem in self._vocabulary for stem in stems)
 
     def scores(self, query: str) -> np.ndarray:
-        """Raw BM25 of every document."""
-        return self._scores(self._ids(tokenize(query)))
+        """Raw BM25 of every document (a reference: answering uses `sparse_relevance`)."""
+        docs, raw = self._sparse(self._ids(tokenize(query)))
+        return self._spread_out(docs, raw)
 
     def relevance(self, query: str) -> np.ndarray:
         """BM25 of every document as a share of the best the query could score, in [0, 1]."""
+        return self._spread_out(*self.sparse_relevance(query))
+
+    def sparse_relevance(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """`relevance` of the documents that share a word with the query (int64 positions, each once,
+        in no particular order; and their float32 relevance, > 0): the others' is 0."""
         ids = self._ids(tokenize(query))
-        raw = self._scores(ids)
+        docs, raw = self._sparse(ids)
         bound = sum(self._unknown_word if i is None else float(self._token_best[i]) for i in ids)
-        return np.minimum(raw / bound, 1.0) if bound > 0 else raw
+        return docs, (np.minimum(raw / bound, 1.0) if bound > 0 else raw)
 
     def _ids(self, tokens: list[str]) -> list[int | None]:
         """Each query word's row in the score matrix, None for a word no document contains."""
@@ -142,13 +149,53 @@ class LexicalIndex:
         ids = (self._vocabulary.get(token) for token in tokens)
         return [i if i is not None and i < rows else None for i in ids]
 
-    def _scores(self, ids: list[int | None]) -> np.ndarray:
-        scores = np.zeros(self.size, dtype=np.float32)
-        for i in ids:  # a word repeated in the question counts each time, as in bm25s
-            if i is not None:
+    def _sparse(self, ids: list[int | None]) -> tuple[np.ndarray, np.ndarray]:
+        """The documents with any of the words and their raw BM25: each word's row of the score matrix
+        (its posting list) added up, so the cost is the rows' length, not the corpus's size.
+
+        Scores are added in float32 in the query's word order, a repeated word each time (as bm25s
+        does). A scratch array over the documents, kept per thread and zero between uses, adds them.
+        BM25 scores are positive, so a zero in it means "not seen yet".
+        """
+        words = [i for i in ids if i is not None]
+        if len(words) == 1:
+            start, end = self._starts[words[0]], self._starts[words[0] + 1]
+            return self._rows[start:end].astype(np.int64), np.array(self._data[start:end], dtype=np.float32)
+        sums = _accumulator(self.size)
+        seen: list[np.ndarray] = []
+        try:
+            for n, i in enumerate(words):
                 start, end = self._starts[i], self._starts[i + 1]
-                scores[self._rows[start:end]] += self._data[start:end]  # a row names each document once
-        return scores
+                rows = self._rows[start:end]  # a row names each document once
+                if n == 0:  # into zeros: every document is new, and 0 + score is the score
+                    seen.append(rows)
+                    sums[rows] = self._data[start:end]
+                else:
+                    seen.append(rows[sums[rows] == 0])
+                    sums[rows] += self._data[start:end]
+            docs = np.concatenate(seen) if seen else np.zeros(0, dtype=np.int64)
+            raw = sums[docs]
+        finally:
+            for rows in seen:
+                sums[rows] = 0.0
+        return docs.astype(np.int64), raw
+
+    def _spread_out(self, docs: np.ndarray, values: np.ndarray) -> np.ndarray:
+        full = np.zeros(self.size, dtype=np.float32)
+        full[docs] = values
+        return full
+
+
+_local = threading.local()
+
+
+def _accumulator(size: int) -> np.ndarray:
+    """This thread's float32 scratch array over the documents (zero between uses)."""
+    sums: np.ndarray | None = getattr(_local, "sums", None)
+    if sums is None or len(sums) < size:
+        sums = np.zeros(size, dtype=np.float32)
+        _local.sums = sums
+    return sums
 
 
 def _token_best(retriever: bm25s.BM25) -> np.ndarray:

@@ -8,9 +8,13 @@
                              weighted mean of some: Doc.keys; flat, HNSW or IVF by size:
                              faqbot.index.vectors)
         key_docs.npy         for each vector row, the document it belongs to
-        sentences.npy        unit vectors of passage sentences, for trimming answers
+        sentences.npy        unit vectors of passage sentences, for trimming answers, and
+        sentence_offsets.npy where each document's start (-1: none)
         smalltalk.npy        unit vectors of the small-talk examples (faqbot.content.smalltalk)
-        records.json         documents, key fields, sentence offsets, articles
+        docs.jsonl           the documents, one a line, read as asked for (faqbot.index.docs), with
+                             doc_offsets.npy, doc_faq.npy, doc_ids.npy
+        key_fields.npy       each vector's field (faqbot.content.documents.KeyField), as a code
+        records.json         articles, small talk, the key fields' names, the speller's corpus words
         bm25/                the lexical index
         tokens.npy           documents' token embeddings, int8, for re-ranking (faqbot.search.rerank),
         token_scales.npy     each token's scale, and token_offsets.npy, where each document's rows
@@ -27,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -39,11 +44,14 @@ from faqbot.content.articles import Article
 from faqbot.content.documents import Doc, article_from_dict
 from faqbot.content.smalltalk import SmallTalk, built_in
 from faqbot.errors import IndexUnavailable
+from faqbot.index.docs import DocsById, DocTable, corpus_words, write_docs
 from faqbot.index.lexical import LexicalIndex
 from faqbot.index.tokens import TokenStore
-from faqbot.index.vectors import build_vector_index, tune
+from faqbot.index.vectors import tune
 
-FORMAT_VERSION = 4  # 2: the manifest records the query encoder; 3: BM25 keeps its per-word best scores; 4: small talk
+# 2: the manifest records the query encoder; 3: BM25 keeps its per-word best scores; 4: small talk;
+# 5: documents read as asked for (docs.jsonl), arrays memory-mapped, IVF vectors as float16
+FORMAT_VERSION = 5
 CURRENT = "current"
 BUILDS = "builds"
 CACHE = "cache"
@@ -62,6 +70,7 @@ class Manifest:
     index_type: str
     encoder: dict[str, Any]  # the query encoder the build chose (query_encoder.prepare_encoder)
     rerank: dict[str, Any] = field(default_factory=dict)  # token re-ranking: on or off, and why
+    embedder: str = ""  # what embedded the documents instead of the model (FAQBOT_EMBEDDER), if anything
 
     @classmethod
     def read(cls, build: Path) -> Manifest:
@@ -69,7 +78,7 @@ class Manifest:
         another format."""
         try:
             data = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-            optional = {"rerank"}  # absent from builds made before it existed
+            optional = {"rerank", "embedder"}  # absent from builds made before they existed
             manifest = cls(
                 **{name: data[name] for name in cls.__dataclass_fields__ if name in data or name not in optional}
             )
@@ -91,15 +100,17 @@ class LoadedIndex:
     manifest: Manifest
     vectors: faiss.Index
     key_docs: np.ndarray  # int32, one per vector row
-    key_fields: list[str]
-    docs: list[Doc]
-    sentence_vectors: np.ndarray
-    sentence_offsets: list[int]  # start row in sentence_vectors of each doc (-1 for none)
+    key_fields: Sequence[str]
+    docs: Sequence[Doc]  # a DocTable when loaded: read as asked for
+    sentence_vectors: np.ndarray  # memory-mapped
+    sentence_offsets: np.ndarray  # int64: start row in sentence_vectors of each doc (-1 for none)
     lexical: LexicalIndex
     articles: list[Article]
     tokens: TokenStore | None = None  # None: the build has no token store, answers are not re-ranked
     smalltalk: SmallTalk = field(default_factory=built_in)  # the site's small talk (built-in before it was stored)
     smalltalk_vectors: np.ndarray | None = None  # one row per small-talk example, in its order (None: not stored)
+    words: list[str] | None = None  # the speller's corpus words (None: take them from the documents)
+    words_bounded: bool = False  # whether `words` left some of the corpus's out (faqbot.index.docs)
 
     @property
     def version(self) -> str:
@@ -108,7 +119,14 @@ class LoadedIndex:
     @cached_property
     def faq_rows(self) -> np.ndarray:
         """Positions in `docs` of the FAQ entries (int64), in index order."""
+        if isinstance(self.docs, DocTable):
+            return np.flatnonzero(self.docs.faq).astype(np.int64)
         return np.array([i for i, doc in enumerate(self.docs) if doc.kind == "faq"], dtype=np.int64)
+
+    @cached_property
+    def docs_by_id(self) -> Mapping[str, Doc]:
+        """The documents by id."""
+        return DocsById(self.docs) if isinstance(self.docs, DocTable) else {doc.id: doc for doc in self.docs}
 
     @cached_property
     def faq_mask(self) -> np.ndarray:
@@ -129,35 +147,39 @@ def write_build(
     manifest: Manifest,
     docs: list[Doc],
     key_docs: np.ndarray,
-    key_fields: list[str],
-    key_vectors: np.ndarray,
-    sentence_vectors: np.ndarray,
+    key_fields: Sequence[str],
     sentence_offsets: list[int],
     articles: list[dict[str, Any]],
     smalltalk: dict[str, object] | None = None,
-    smalltalk_vectors: np.ndarray | None = None,
-    tokens: TokenStore | None = None,
 ) -> None:
-    directory.mkdir(parents=True)
-    index = build_vector_index(key_vectors, manifest.dimension, manifest.index_type)
-    faiss.write_index(index, str(directory / "vectors.faiss"))
+    """Write the build into `directory`, which already holds its large arrays (`vectors.faiss`,
+    `sentences.npy`, `smalltalk.npy`, the token store: the build writes them as it reads them from
+    the cache). The manifest goes last: a directory without one is an unfinished build."""
     np.save(directory / "key_docs.npy", key_docs.astype(np.int32))
-    np.save(directory / "sentences.npy", sentence_vectors.astype(np.float32))
-    if smalltalk_vectors is not None:
-        np.save(directory / "smalltalk.npy", smalltalk_vectors.astype(np.float32))
+    names = sorted(set(key_fields))
+    codes = {name: n for n, name in enumerate(names)}
+    np.save(directory / "key_fields.npy", np.array([codes[f] for f in key_fields], dtype=np.uint8))
+    np.save(directory / "sentence_offsets.npy", np.array(sentence_offsets, dtype=np.int64))
     LexicalIndex.build([doc.lexical_text() for doc in docs]).save(directory / "bm25")
-    if tokens is not None:
-        tokens.save(directory)
-    records = {
-        "docs": [doc.to_dict() for doc in docs],
-        "key_fields": key_fields,
-        "sentence_offsets": sentence_offsets,
-        "articles": articles,
-        "smalltalk": smalltalk,
-    }
+    write_docs(directory, docs)
+    words, bounded = corpus_words(doc.lexical_text() for doc in docs)
+    records = {"key_field_names": names, "articles": articles, "smalltalk": smalltalk, "words": words}
+    records["words_bounded"] = bounded
     (directory / "records.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    # The manifest goes last: a directory without one is an unfinished build.
     (directory / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2), encoding="utf-8")
+
+
+class KeyFields(Sequence[str]):
+    """Each vector's field, stored as a code a vector."""
+
+    def __init__(self, codes: np.ndarray, names: list[str]):
+        self._codes, self._names = codes, names
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        return self._names[int(self._codes[i])]
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -199,11 +221,15 @@ def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:
         )
     try:
         records = json.loads((build / "records.json").read_text(encoding="utf-8"))
-        docs = [Doc.from_dict(d) for d in records["docs"]]
-        vectors = faiss.read_index(str(build / "vectors.faiss"))
+        docs = DocTable(build)
+        # Memory-mapped: a search reads the cells it probes, an answer its passage's sentences.
+        vectors = faiss.read_index(str(build / "vectors.faiss"), faiss.IO_FLAG_MMAP_IFC)
         tune(vectors)
         key_docs = np.load(build / "key_docs.npy")
-        sentence_vectors = np.load(build / "sentences.npy")
+        key_fields = KeyFields(np.load(build / "key_fields.npy"), list(records["key_field_names"]))
+        sentence_vectors = np.load(build / "sentences.npy", mmap_mode="r")
+        sentence_offsets = np.load(build / "sentence_offsets.npy")
+        words, words_bounded = list(records["words"]), bool(records["words_bounded"])
         lexical = LexicalIndex.load(build / "bm25", len(docs))
         articles = [article_from_dict(a) for a in records["articles"]]
         tokens = TokenStore.load(build, len(docs))
@@ -214,20 +240,24 @@ def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:
         raise IndexUnavailable(
             f"the index in {build} is damaged ({type(exc).__name__}: {exc}); run 'faqbot build'"
         ) from None
-    if vectors.d != manifest.dimension or vectors.ntotal != len(key_docs):
+    if not vectors.d == manifest.dimension or not vectors.ntotal == len(key_docs) == len(key_fields):
+        raise IndexUnavailable(f"the index in {build} does not match its manifest; run 'faqbot build'")
+    if len(sentence_offsets) != len(docs):
         raise IndexUnavailable(f"the index in {build} does not match its manifest; run 'faqbot build'")
     return LoadedIndex(
         directory=build,
         manifest=manifest,
         vectors=vectors,
         key_docs=key_docs,
-        key_fields=list(records["key_fields"]),
+        key_fields=key_fields,
         docs=docs,
         sentence_vectors=sentence_vectors,
-        sentence_offsets=list(records["sentence_offsets"]),
+        sentence_offsets=sentence_offsets,
         lexical=lexical,
         articles=articles,
         tokens=tokens,
         smalltalk=smalltalk,
         smalltalk_vectors=smalltalk_vectors,
+        words=words,
+        words_bounded=words_bounded,
     )

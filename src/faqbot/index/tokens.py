@@ -2,21 +2,28 @@
 
 They are computed at build time and stored as int8 (`tokens.npy`, one row per token,
 memory-mapped so only the candidates' rows are read, with `token_scales.npy` and
-`token_offsets.npy`). They cost ~0.4 KB per token, about 25 KB per passage, so `auto` stores them
-only up to MAX_STORE_DOCS documents.
+`token_offsets.npy`). Each token costs ~0.4 KB in the index and ~0.8 KB in the build cache
+(float16), and its document's second pass through the model at build time; serving reads only
+the three candidates' rows, so the store costs disk and build time, not memory. `auto` stores them
+only up to MAX_STORE_TOKENS tokens (counted before embedding as words and punctuation marks,
+which the model's WordPiece splits into a few more): ~45,000 three-sentence passages, fewer
+documents when they are long FAQ answers, which is why the cap counts tokens, not documents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from faqbot.content.documents import Doc
 
-MAX_STORE_DOCS = 50_000  # ~1.3 GB of int8 tokens: past it, `auto` builds no token store
+MAX_STORE_TOKENS = 3_000_000  # ~1.2 GB of int8 in the index, ~2.3 GB of float16 in the cache
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 TOKENS_FILE = "tokens.npy"
 SCALES_FILE = "token_scales.npy"
 OFFSETS_FILE = "token_offsets.npy"
@@ -27,6 +34,11 @@ def describe_rerank(entry: dict[str, object]) -> str:
     if entry.get("on"):
         return f"on ({entry.get('tokens', 0)} document tokens stored)"
     return f"off ({entry.get('reason', 'not recorded')})"
+
+
+def count_tokens(text: str) -> int:
+    """A document's tokens as `auto` counts them before embedding: its words and punctuation marks."""
+    return len(_TOKEN.findall(text))
 
 
 def match_text(doc: Doc) -> str:
@@ -52,9 +64,32 @@ class TokenStore:
         offsets = np.zeros(len(per_doc) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(t) for t in per_doc])
         vectors = np.concatenate(per_doc).astype(np.float32) if per_doc else np.zeros((0, 0), dtype=np.float32)
-        scales = np.clip(np.abs(vectors).max(axis=1, initial=0.0), 1e-12, None) / 127.0
-        codes = np.rint(vectors / scales[:, None]).astype(np.int8)
-        return cls(codes, scales.astype(np.float32), offsets)
+        codes, scales = _quantize(vectors)
+        return cls(codes, scales, offsets)
+
+    @staticmethod
+    def write(
+        directory: Path, lengths: np.ndarray, dimension: int, rows: Callable[[int, int], list[np.ndarray]]
+    ) -> int:
+        """Write the store of documents with `lengths` tokens each straight to disk, a chunk of documents
+        at a time (`rows(first, stop)` gives their token vectors), as `from_tokens(...).save` would.
+        Returns the number of tokens."""
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum(lengths)
+        total = int(offsets[-1])
+        codes = np.lib.format.open_memmap(directory / TOKENS_FILE, "w+", np.int8, (total, dimension))
+        scales = np.zeros(total, dtype=np.float32)
+        for first in range(0, len(lengths), WRITE_DOCS):
+            stop = min(len(lengths), first + WRITE_DOCS)
+            chunk = rows(first, stop)
+            if chunk:
+                start, end = offsets[first], offsets[stop]
+                codes[start:end], scales[start:end] = _quantize(np.concatenate(chunk).astype(np.float32))
+        codes.flush()
+        del codes
+        np.save(directory / SCALES_FILE, scales)
+        np.save(directory / OFFSETS_FILE, offsets)
+        return total
 
     def similarities(self, question: np.ndarray, docs: Sequence[int]) -> np.ndarray:
         """For each of `docs`, the mean over the question's tokens of each one's best cosine to a
@@ -88,3 +123,28 @@ class TokenStore:
         if len(store.offsets) != documents + 1 or not store.offsets[-1] == len(codes) == len(store.scales):
             raise ValueError(f"{TOKENS_FILE} does not match the documents")
         return store
+
+
+def rerank_decision(setting: str, texts: list[str]) -> dict[str, Any]:
+    """Whether this build stores token embeddings for re-ranking (faqbot.search.rerank), and why."""
+    if setting == "off":
+        return {"on": False, "reason": "FAQBOT_RERANK=off"}
+    if setting == "auto":
+        tokens = sum(count_tokens(text) for text in texts)
+        if tokens > MAX_STORE_TOKENS:
+            return {
+                "on": False,
+                "reason": f"{len(texts)} documents of about {tokens:,} tokens, "
+                f"more than auto stores ({MAX_STORE_TOKENS:,})",
+            }
+    return {"on": True}
+
+
+WRITE_DOCS = 2048  # documents' tokens quantized at a time by TokenStore.write
+
+
+def _quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 codes and a float32 scale per row (its largest magnitude / 127)."""
+    scales = np.clip(np.abs(vectors).max(axis=1, initial=0.0), 1e-12, None) / 127.0
+    codes = np.rint(vectors / scales[:, None]).astype(np.int8)
+    return codes, scales.astype(np.float32)

@@ -1,17 +1,20 @@
 """The FAISS index over key vectors: exact while small, approximate for large corpora.
 
 `auto` keeps an exact inner-product index (`flat`) up to FLAT_LIMIT vectors, where one query
-takes a millisecond or two on one core, and uses `ivf` (inverted lists over k-means cells,
-IVF_NPROBE of them searched) beyond. Measured on clustered synthetic corpora (bench/scale.py,
-bench/README.md): at 1M passages IVF builds in ~100 s and answers in ~2.5 ms with recall@10
-1.0, while `hnsw` builds in ~200 s and, at efSearch 128, finds only 0.84 of the exact top 10
-(it is faster, 0.5 ms, and stays available for those who raise HNSW_EF_SEARCH). The choice is
-written to the manifest and can be forced with FAQBOT_INDEX_TYPE.
+takes a millisecond or two on one core, and uses `ivf` beyond: inverted lists over k-means cells
+(4·sqrt(n) of them, at most IVF_MAX_CELLS; IVF_NPROBE searched), the vectors stored as float16,
+which halves the memory, the disk and what a search reads, and moves a cosine by ~1e-3
+(bench/README.md: recall@10 against exact search 1.0 at a million vectors). `hnsw` is faster to
+search but finds fewer of the exact top 10 at a million vectors and takes longer to build; it
+stays available. The choice is written to the manifest and can be forced with FAQBOT_INDEX_TYPE.
+A loaded index is memory-mapped (faqbot.index.store): a search reads only the cells it probes.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from pathlib import Path
 
 import faiss
 import numpy as np
@@ -21,6 +24,8 @@ HNSW_M = 32  # graph degree: more is better recall and more memory (about 8*M by
 HNSW_EF_CONSTRUCTION = 64
 HNSW_EF_SEARCH = 128  # candidates explored per query; raised to k when a search asks for more
 IVF_NPROBE = 64
+IVF_MAX_CELLS = 4096  # 4·sqrt(vectors) cells up to this: past ~1M vectors, more cells cost build time (k-means)
+ADD_ROWS = 65_536  # vectors added to an index at a time while it is built
 
 
 def choose_kind(count: int, setting: str = "auto") -> str:
@@ -31,23 +36,42 @@ def choose_kind(count: int, setting: str = "auto") -> str:
 
 def build_vector_index(vectors: np.ndarray, dimension: int, kind: str) -> faiss.Index:
     """An inner-product index holding `vectors` (unit vectors or means of them, see Doc.keys)."""
+    return build_from_rows(lambda rows: vectors[rows], len(vectors), dimension, kind)
+
+
+def build_from_rows(
+    rows: Callable[[np.ndarray], np.ndarray],
+    count: int,
+    dimension: int,
+    kind: str,
+    added: Callable[[int], None] = lambda n: None,
+) -> faiss.Index:
+    """The index of `count` vectors that `rows(positions)` gives, added ADD_ROWS at a time, so they are
+    never all in memory outside the index itself; `added(n)` after each n."""
     index: faiss.Index
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     elif kind == "ivf":
-        cells = max(1, min(int(4 * math.sqrt(len(vectors))), len(vectors) // 39))
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, cells, faiss.METRIC_INNER_PRODUCT)
+        cells = max(1, min(int(4 * math.sqrt(count)), IVF_MAX_CELLS, count // 39))
+        index = faiss.IndexIVFScalarQuantizer(
+            faiss.IndexFlatIP(dimension), dimension, cells, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+        )
         # k-means on a sample: 64 points a cell is plenty, and training on a million costs minutes.
         rng = np.random.default_rng(0)
-        sample = vectors[rng.choice(len(vectors), min(len(vectors), cells * 64), replace=False)]
-        index.train(sample)
+        index.train(rows(rng.choice(count, min(count, cells * 64), replace=False)))
     else:
         index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(vectors)
+    for start in range(0, count, ADD_ROWS):
+        stop = min(count, start + ADD_ROWS)
+        index.add(np.ascontiguousarray(rows(np.arange(start, stop)), dtype=np.float32))
+        added(stop - start)
     tune(index)
     return index
+
+
+def save_vector_index(index: faiss.Index, path: Path) -> None:
+    faiss.write_index(index, str(path))
 
 
 def tune(index: faiss.Index) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -46,11 +46,21 @@ def english_words() -> frozenset[str]:
 
 
 class Speller:
-    def __init__(self, texts: Iterable[str], *, dictionary: frozenset[str] = frozenset()):
-        """`texts` are the corpus (what corrections aim at); `dictionary` the words never to correct."""
-        words = {w.lower() for text in texts for w in _WORD.findall(text)}
+    def __init__(
+        self,
+        texts: Iterable[str],
+        *,
+        dictionary: frozenset[str] = frozenset(),
+        words: Iterable[str] = (),
+        also_known: Callable[[str], bool] | None = None,
+    ):
+        """`texts` are the corpus (what corrections aim at), or its `words` already found (in lower
+        case: faqbot.index.docs.corpus_words); `dictionary` the words never to correct, and
+        `also_known` another test for them (the word index, when `words` are only the most frequent)."""
+        words = {w.lower() for text in texts for w in _WORD.findall(text)} | set(words)
         self._known = frozenset(words)
         self._dictionary = dictionary
+        self._also_known = also_known
         by_length: dict[int, list[str]] = defaultdict(list)
         for word in sorted(w for w in words if len(w) >= MIN_LENGTH - 1):
             by_length[len(word)].append(word)
@@ -71,7 +81,9 @@ class Speller:
         return self._corrections[word]
 
     def known(self, word: str) -> bool:
-        return word in self._known or word in self._dictionary
+        return (
+            word in self._known or word in self._dictionary or (self._also_known is not None and self._also_known(word))
+        )
 
     def in_corpus(self, word: str) -> bool:
         """Whether the site's own text uses `word` (lower case)."""

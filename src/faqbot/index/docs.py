@@ -1,0 +1,141 @@
+"""A build's documents on disk, read as they are asked for.
+
+`docs.jsonl` holds one document a line; `doc_offsets.npy` where each line starts, `doc_faq.npy`
+which are FAQ entries, `doc_ids.npy` the documents' ids, hashed and sorted, with their positions.
+The file is memory-mapped and a document is parsed when asked for (an answer asks for a dozen),
+the last CACHED_DOCS kept: a million documents as Python objects would take gigabytes and a minute
+to load, and an answer touches a handful of them.
+
+`corpus_words` are the site's words for the speller (faqbot.search.spelling), counted at build time
+so that loading reads a list instead of every document's text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mmap
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import overload
+
+import numpy as np
+
+from faqbot.content.documents import Doc
+
+DOCS_FILE = "docs.jsonl"
+CACHED_DOCS = 16_384
+# The speller's corpus words: the most frequent this many. A million passages of real text use
+# several hundred thousand distinct words (names, codes, typos), and each correction compares a
+# misspelt word with the words of about its length; past the bound a word is still known to the
+# speller through the word index (faqbot.answering.query), it is only never a correction's target.
+MAX_CORPUS_WORDS = 100_000
+_WORD = re.compile(r"[^\W\d_]+")  # a word as the speller sees one (faqbot.search.spelling)
+
+
+def _id_hash(doc_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(doc_id.encode("utf-8")).digest()[:8], "little")
+
+
+def write_docs(directory: Path, docs: Sequence[Doc]) -> None:
+    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+    with open(directory / DOCS_FILE, "wb") as out:
+        for n, doc in enumerate(docs):
+            line = json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n"
+            out.write(line)
+            offsets[n + 1] = offsets[n] + len(line)
+    hashes = np.array([_id_hash(d.id) for d in docs], dtype=np.uint64)
+    order = np.argsort(hashes, kind="stable")
+    np.save(directory / "doc_offsets.npy", offsets)
+    np.save(directory / "doc_faq.npy", np.array([d.kind == "faq" for d in docs], dtype=bool))
+    np.save(directory / "doc_ids.npy", np.stack([hashes[order], order.astype(np.uint64)]))
+
+
+def corpus_words(texts: Iterable[str], limit: int = MAX_CORPUS_WORDS) -> tuple[list[str], bool]:
+    """The texts' words in lower case, the `limit` most frequent (ties alphabetical), and whether
+    that left some out."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(w.lower() for w in _WORD.findall(text))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [w for w, _ in ranked[:limit]], len(ranked) > limit
+
+
+class DocTable(Sequence[Doc]):
+    """The documents of a build, in index order, parsed when asked for."""
+
+    def __init__(self, directory: Path):
+        self._offsets = np.load(directory / "doc_offsets.npy")
+        self.faq = np.load(directory / "doc_faq.npy")
+        self._hashes, self._rows = np.load(directory / "doc_ids.npy")
+        if not len(self._offsets) == len(self.faq) + 1 == len(self._hashes) + 1:
+            raise ValueError("the document files do not match")
+        with open(directory / DOCS_FILE, "rb") as handle:
+            size = int(self._offsets[-1])
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        if len(self._map) != size:
+            raise ValueError(f"{DOCS_FILE} does not match its offsets")
+        self._cache: dict[int, Doc] = {}
+
+    def __len__(self) -> int:
+        return len(self.faq)
+
+    @overload
+    def __getitem__(self, i: int) -> Doc: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Doc]: ...
+
+    def __getitem__(self, i: int | slice) -> Doc | list[Doc]:
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(len(self)))]
+        n = int(i) + len(self) if int(i) < 0 else int(i)
+        if not 0 <= n < len(self):
+            raise IndexError(i)
+        doc = self._cache.get(n)
+        if doc is None:
+            if len(self._cache) >= CACHED_DOCS:
+                self._cache.clear()  # bounded: the documents of the latest answers come back at once
+            doc = self._cache[n] = self._parse(n)
+        return doc
+
+    def __iter__(self) -> Iterator[Doc]:
+        """Every document, read through once (not kept)."""
+        return (self._cache.get(n) or self._parse(n) for n in range(len(self)))
+
+    def _parse(self, n: int) -> Doc:
+        return Doc.from_dict(json.loads(self._map[self._offsets[n] : self._offsets[n + 1]]))
+
+    def position(self, doc_id: str) -> int | None:
+        """Where the document with this id is, if the build has it."""
+        key = np.uint64(_id_hash(doc_id))
+        at, found = int(np.searchsorted(self._hashes, key)), None
+        while at < len(self._hashes) and self._hashes[at] == key:  # the last of equal ids, as a dict keeps
+            row = int(self._rows[at])
+            found = row if self[row].id == doc_id else found
+            at += 1
+        return found
+
+
+class DocsById(Mapping[str, Doc]):
+    """The documents by id (a conversation names its answers' sources by id)."""
+
+    def __init__(self, docs: DocTable):
+        self._docs = docs
+
+    def __getitem__(self, doc_id: str) -> Doc:
+        row = self._docs.position(doc_id)
+        if row is None:
+            raise KeyError(doc_id)
+        return self._docs[row]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self._docs.position(doc_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (doc.id for doc in self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)

@@ -1,0 +1,44 @@
+"""What `faqbot build` did: counts, changes, what it embedded and chose (faqbot.index.build)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from faqbot.embedding.query_encoder import describe_encoder
+from faqbot.index.changes import Changes
+from faqbot.index.tokens import describe_rerank
+
+
+@dataclass
+class BuildReport:
+    version: str
+    up_to_date: bool
+    counts: dict[str, int]
+    faq: Changes
+    passages: Changes
+    embedded: int  # texts sent to the model
+    reused: int  # texts found in the embedding cache
+    directory: Path | None
+    encoder: dict[str, Any] | None = None  # the query encoder chosen (None: nothing was built)
+    rerank: dict[str, Any] | None = None  # token re-ranking on or off, and why (None: nothing was built)
+    warnings: tuple[str, ...] = ()  # what the data's reading skipped or doubts (faqbot.content.corpus)
+
+    def lines(self) -> list[str]:
+        """What the build did, as `faqbot build` prints it."""
+        counts = self.counts
+        lines = [
+            f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages",
+            f"FAQ entries: {self.faq.summary()}",
+            f"passages: {self.passages.summary()}",
+        ]
+        if self.up_to_date:
+            return [*lines, f"index {self.version} is up to date: nothing embedded"]
+        return [
+            *lines,
+            f"embedded {self.embedded} texts, {self.reused} from the cache",
+            f"query encoder: {describe_encoder(self.encoder or {})}",
+            f"token re-ranking: {describe_rerank(self.rerank or {})}",
+            f"index {self.version} written to {self.directory} and now serving",
+        ]
