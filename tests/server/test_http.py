@@ -26,6 +26,7 @@ ASK_KEYS = {
     "index_version",
     "interpreted_as",
     "follow_ups",
+    "answer_html",
 }
 SOURCE_KEYS = {"id", "kind", "title", "section", "url", "text", "score"}
 

@@ -49,17 +49,20 @@ def test_an_unknown_article_is_a_404(client: TestClient) -> None:
     assert response.status_code == 404 and response.json()["error"] == "no article 'nope'"
 
 
-def test_article_markup_is_escaped_not_rendered(
+def test_article_markup_goes_through_the_allow_list(
     fake_settings: Settings, fake_factory: Callable[[str], Embedder]
 ) -> None:
     (fake_settings.data_dir / "articles" / "x.md").write_text(
-        "---\ntitle: X <b>\n---\n\n## Head <script>alert(1)</script>\n\n<img src=x onerror=alert(1)> text\n"
+        "---\ntitle: X <b>\n---\n\n## Head <script>alert(1)</script>\n\n<img src=x onerror=alert(1)> text, "
+        '<a href="https://example.org" onclick="x()">a link</a> and [another](javascript:alert(1)).\n'
     )
     build_index(fake_settings, embedder_factory=fake_factory)
     with TestClient(create_app(fake_settings, embedder_factory=fake_factory)) as c:
         html = c.get("/articles/x").text
-    assert "<script>alert" not in html and "<img src=x" not in html
-    assert "&lt;img src=x onerror=alert(1)&gt; text" in html and "X &lt;b&gt;" in html
+    body = html.split('<div class="prose">', 1)[1].split("</article>", 1)[0]
+    assert "<script" not in body and "onerror" not in body and "onclick" not in body and 'href="javascript' not in body
+    assert '<img src="x"> text' in body and "X &lt;b&gt;" in html  # the title is text, never markup
+    assert '<a href="https://example.org" rel="noopener noreferrer">a link</a>' in body
 
 
 def test_static_files_are_cache_busted(client: TestClient) -> None:

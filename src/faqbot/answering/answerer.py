@@ -173,7 +173,18 @@ class Answerer:
         close = self._near_tie(hits)
         follow_ups = [q for q in self._faq_questions(scores, FOLLOW_UP_CANDIDATES) if q != best.question]
         text = best.text if best.kind == "faq" or whole else self._trim(hits[0].doc, encoded.vector)
-        return Answer(True, text, confidence, best.kind, answer_id, sources, close, version, follow_ups=follow_ups)
+        return Answer(
+            True,
+            text,
+            confidence,
+            best.kind,
+            answer_id,
+            sources,
+            close,
+            version,
+            follow_ups=follow_ups,
+            answer_html=best.answer_html(),
+        )
 
     def _near_tie(self, hits: list[Hit]) -> list[str]:
         """The other answer, when a document at another URL came nearly as close: the reader may mean it."""

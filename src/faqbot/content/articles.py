@@ -2,6 +2,8 @@
 
 Each `## heading` starts a section (its anchor is the slug of the heading); text before the first
 heading is the introduction. Deeper headings, lists and quotes belong to the enclosing section.
+A section's paragraphs are plain text: a link's text without its address, no inline HTML tag
+(faqbot.content.markdown renders the page, through its allow-list).
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from faqbot.content.markdown import markdown_parser
 from faqbot.errors import DataError
 from faqbot.text import read_utf8, slugify
 
@@ -40,11 +42,6 @@ class Article:
 
     def section_url(self, anchor: str) -> str:
         return f"{self.url}#{anchor}"
-
-
-def markdown_parser() -> MarkdownIt:
-    """CommonMark with raw HTML off: article files are data, never markup that reaches a page."""
-    return MarkdownIt("commonmark", {"html": False})
 
 
 def load_articles(directory: Path, warnings: list[str] | None = None) -> list[Article]:
@@ -124,7 +121,8 @@ def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
     return value.strip()
 
 
-def _inline_text(token: Token) -> str:
+def inline_text(token: Token) -> str:
+    """The plain text of an inline token: its text and code, no markup, no inline HTML."""
     parts: list[str] = []
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
@@ -145,7 +143,7 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
         token = tokens[index]
         line = body_start + (token.map[0] if token.map else 0)
         if token.type == "heading_open" and token.tag in ("h1", "h2"):
-            heading = _inline_text(tokens[index + 1])
+            heading = inline_text(tokens[index + 1])
             if not heading:
                 raise DataError(path, "a heading has no text", line=line)
             if paragraphs or current_anchor != INTRODUCTION_ANCHOR:
@@ -160,7 +158,7 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
             index += 3
             continue
         if token.type == "inline":
-            text = _inline_text(token)
+            text = inline_text(token)
             if text:
                 paragraphs.append(text)
         index += 1

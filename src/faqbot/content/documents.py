@@ -12,6 +12,7 @@ from typing import Literal, NamedTuple
 from faqbot.content.articles import Article, Section
 from faqbot.content.corpus import Corpus
 from faqbot.content.faq import FaqEntry
+from faqbot.content.markdown import to_html, to_plain
 from faqbot.content.passages import Passage
 from faqbot.text import content_hash
 
@@ -39,12 +40,13 @@ class Doc:
     title: str  # article title (or "FAQ" for an entry of no article)
     section: str  # section title, or the question of an FAQ entry
     url: str
-    text: str  # the answer of an FAQ entry, the text of a passage
+    text: str  # the answer of an FAQ entry, the text of a passage: plain text, what is embedded and indexed
     article: str = ""
     question: str = ""
     alternates: tuple[str, ...] = ()
     sentences: tuple[str, ...] = ()
     position: str = ""  # where a passage sits, to tell a changed passage from an added one
+    markdown: str = ""  # an FAQ answer as written, rendered (sanitised) for readers; "" for a passage
     hash: str = field(default="")
 
     def keys(self) -> list[Key]:
@@ -66,6 +68,12 @@ class Doc:
             return [Key(name, (text, f"{text} {lead}"), (0.5, 0.5)) for name, text in phrasings]
         window = Key("passage", (f"{self.section}. {self.text}",), (1.0,))
         return [window, *(Key("sentence", (f"{self.section}. {s}",), (1.0,)) for s in self.sentences)]
+
+    def answer_html(self) -> str | None:
+        """An FAQ answer as safe HTML (faqbot.content.markdown), for the widget and the pages; None for a
+        passage, which is shown as its plain text. (An index built before answers kept their Markdown
+        has none: its text is rendered.)"""
+        return to_html(self.markdown or self.text) if self.kind == "faq" else None
 
     def lexical_text(self) -> str:
         if self.kind == "faq":
@@ -91,11 +99,12 @@ def faq_doc(entry: FaqEntry, corpus: Corpus) -> Doc:
         title=article.title if article else "FAQ",
         section=entry.question,
         url=entry.url,
-        text=entry.answer,
+        text=to_plain(entry.answer),
         article=entry.article,
         question=entry.question,
         alternates=entry.alternates,
         position=f"faq:{entry.id}",
+        markdown=entry.answer,
     )
     return _with_hash(doc)
 
@@ -117,6 +126,8 @@ def passage_doc(passage: Passage) -> Doc:
 
 def _with_hash(doc: Doc) -> Doc:
     parts = [doc.kind, doc.title, doc.section, doc.url, doc.text, doc.question, *doc.alternates]
+    if doc.markdown != doc.text:  # a link's address changes the page, not the text: still a change
+        parts.append(doc.markdown)
     return replace(doc, hash=content_hash(*parts))
 
 

@@ -2,7 +2,9 @@
 
 Every entry needs `question` and `answer`; `id`, `url`, `alternates` (other phrasings of the
 question) and `article` (the slug of the article it belongs to) are optional. A file named after an
-article's slug belongs to that article. Mistakes stop the build with `file:line` and a plain message.
+article's slug belongs to that article. An answer may use Markdown or HTML (links, lists, emphasis,
+code: faqbot.content.markdown); its line breaks are kept. Mistakes stop the build with `file:line` and
+a plain message.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from faqbot.content.markdown import to_plain
 from faqbot.errors import DataError
 from faqbot.text import read_utf8, slugify
 
@@ -30,7 +33,7 @@ CSV_ALTERNATES_SEPARATOR = "|"
 class FaqEntry:
     id: str
     question: str
-    answer: str
+    answer: str  # as written (Markdown or HTML allowed), its line breaks kept: faqbot.content.markdown
     alternates: tuple[str, ...] = ()
     url: str = ""
     article: str = ""
@@ -203,7 +206,9 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
             entry=f"entry {number}",
         )
     question = _text_field(path, row, "question", line, number)
-    answer = _text_field(path, row, "answer", line, number)
+    answer = _text_field(path, row, "answer", line, number, lines=True)
+    if not to_plain(answer):
+        raise DataError(path, "'answer' has no text once its markup is left out", line=line, entry=f"entry {number}")
     raw_id = row.get("id")
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
         # Stable across rebuilds: derived from the file and the question, not from position.
@@ -233,10 +238,13 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
     )
 
 
-def _text_field(path: Path, row: dict[object, object], key: str, line: int, number: int) -> str:
+def _text_field(path: Path, row: dict[object, object], key: str, line: int, number: int, *, lines: bool = False) -> str:
+    """The field's text, whitespace collapsed; with `lines`, its line breaks kept (Markdown's lists need them)."""
     value = row.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise DataError(path, f"missing '{key}'", line=line, entry=f"entry {number}")
     if not isinstance(value, str):
         raise DataError(path, f"'{key}' must be text", line=line, entry=f"entry {number}")
+    if lines:
+        return "\n".join(text.rstrip() for text in value.strip().splitlines())
     return " ".join(value.split())

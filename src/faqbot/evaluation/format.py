@@ -25,6 +25,28 @@ def format_report(report: Report) -> str:
     lines.append(f"answering at threshold {report.threshold:.2f}:")
     for name, value in report.answering.items():
         lines.append(f"  {name:<20} {value:.3f}")
+    return "\n".join(lines + _threshold_lines(report) + _failure_lines(report))
+
+
+def format_check(report: Report) -> str:
+    """`faqbot check`'s figures for a site owner: the answerer's main ones, the threshold, the failures."""
+    counts = report.counts
+    out = counts.get("far", 0) + counts.get("near", 0)
+    answerer = report.retrieval.get("answerer", {})
+    figures = [
+        ("hit@1 (right source first)", answerer.get("hit@1")),
+        ("span@1 (right text first)", answerer.get("span@1")),
+        ("answered right", report.answering.get("answered_right")),
+        ("out of scope declined", report.answering.get("out_declined")),
+    ]
+    lines = [f"questions: {counts.get('in', 0)} in scope, {out} out of scope; at threshold {report.threshold:.2f}:"]
+    lines += [f"  {name:<28} {value:.3f}" for name, value in figures if value is not None]
+    return "\n".join(lines + _threshold_lines(report) + _failure_lines(report))
+
+
+def _threshold_lines(report: Report) -> list[str]:
+    """The recommended threshold, or why there is none (stale labels named)."""
+    lines: list[str] = []
     if report.stale:
         lines.append(f"stale labels: {len(report.stale)} questions expect a source the index no longer has, so no")
         lines.append("threshold is recommended; fix the evaluation file (or the content) first:")
@@ -38,15 +60,19 @@ def format_report(report: Report) -> str:
             f"recommended threshold: {report.recommended_threshold:.2f}"
             " (the most right answers with >= 95% of out-of-scope questions declined)"
         )
+    return lines
+
+
+def _failure_lines(report: Report) -> list[str]:
     bad = failures(report.results)
-    if bad:
-        lines.append("")
-        lines.append(f"failures ({len(bad)}):")
-        for f in bad:
-            verdict = "answered" if f.answered else "declined"
-            lines.append(f"  [{f.kind}] {f.question!r}: expected {f.expected}, got {f.got}")
-            lines.append(f"      {verdict}, confidence {f.confidence:.2f}")
-    return "\n".join(lines)
+    if not bad:
+        return []
+    lines = ["", f"failures ({len(bad)}):"]
+    for f in bad:
+        verdict = "answered" if f.answered else "declined"
+        lines.append(f"  [{f.kind}] {f.question!r}: expected {f.expected}, got {f.got}")
+        lines.append(f"      {verdict}, confidence {f.confidence:.2f}")
+    return lines
 
 
 def report_json(report: Report) -> str:

@@ -20,10 +20,12 @@ from faqbot.evaluation.questions import load_questions
 from faqbot.evaluation.stackfaq import convert
 from faqbot.evaluation.suite import SuiteResult, load_suite, materialise, scratch
 from faqbot.index.build import build_index
+from faqbot.index.report import BuildReport
 from faqbot.index.store import CACHE, LoadedIndex, load_index
 from faqbot.settings import Settings
 
 EVAL_INDEXES = "eval"
+OWNERS_SET = "eval/site.yaml"  # under the data directory: a site owner's own questions (`faqbot check`)
 
 
 def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Report:
@@ -44,6 +46,27 @@ def evaluate_index(
     """The evaluation set against the index `faqbot build` made."""
     index = load_index(settings.index_dir, model=settings.model)
     return _evaluate(_answerer(settings, index, embedder_factory), settings.eval_set, progress)
+
+
+def owners_set(settings: Settings) -> Path:
+    """Where `faqbot check` looks for the site owner's own evaluation file (`--set` names another)."""
+    return settings.data_dir / OWNERS_SET
+
+
+def evaluate_site(
+    settings: Settings,
+    questions_file: Path,
+    *,
+    progress: bool = False,
+    embedder_factory: Callable[[str], Embedder] | None = None,
+) -> tuple[BuildReport, Report]:
+    """The owner's evaluation file against their site's index, built first when the data changed (as
+    `faqbot build` would; an index that is up to date is used as it is)."""
+    factory = embedder_factory or load_embedder
+    load_questions(questions_file)  # a malformed file is refused before anything is built
+    built = build_index(settings, embedder_factory=factory, progress=progress)
+    index = load_index(settings.index_dir, model=settings.model)
+    return built, _evaluate(_answerer(settings, index, factory), questions_file, progress)
 
 
 def evaluate_external(

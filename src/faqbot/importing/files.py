@@ -4,9 +4,9 @@
   page's URL, and `imported_from`, which marks the file as the import's) and one `## heading` per
   section, the format `content.articles` reads. Text is escaped so Markdown cannot reinterpret
   it: a paragraph "1. Pump the tyre" stays a paragraph, "*" and "[" stay characters.
-- `faq/<slug>.yaml`: the page's FAQ pairs, each with `url`, the live page (and the anchor of the
-  FAQ's section where the page has one). No `id`: `content.faq` derives one from the file name
-  and the question, stable across imports.
+- `faq/<slug>.yaml`: the page's FAQ pairs (answers escaped too: they are Markdown), each with `url`,
+  the live page (and the anchor of the FAQ's section where the page has one). No `id`: `content.faq`
+  derives one from the file name and the question, stable across imports.
 Both start with a comment saying where they came from.
 """
 
@@ -62,7 +62,7 @@ def render_faq(page: Page) -> str | None:
         return None
     entries = []
     for pair in page.faq:
-        entry = {"question": pair.question, "answer": pair.answer}
+        entry = {"question": pair.question, "answer": escape(pair.answer)}  # answers are Markdown too
         url = f"{page.url}#{pair.anchor}" if page.url and pair.anchor else page.url
         if url:
             entry["url"] = url

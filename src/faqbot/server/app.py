@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
+from markupsafe import Markup
 
 from faqbot import __version__
 from faqbot.analytics.question_log import QuestionLog
@@ -62,6 +63,8 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory | None =
     app.state.settings = settings
     app.state.engine = Engine(None, "starting")
     app.state.templates = Jinja2Templates(directory=settings.web_dir / "templates")
+    # `{{ entry | answer_html }}`: an FAQ answer's Markdown, already through the allow-list.
+    app.state.templates.env.filters["answer_html"] = lambda doc: Markup(doc.answer_html() or "")
     app.state.assets = StaticAssets(settings.web_dir / "static")
     app.state.question_log = QuestionLog.from_settings(settings)
     app.state.metrics = Metrics()

@@ -89,7 +89,16 @@ class AskResponse(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     answered: bool
-    answer: str = Field(description="The answer, or a polite decline when answered is false.")
+    answer: str = Field(
+        description="The answer as plain text (an FAQ answer's Markdown without its markup, a list item a line), "
+        "or a polite decline when answered is false."
+    )
+    answer_html: str | None = Field(
+        None,
+        description="An FAQ answer as HTML, when kind is faq: its Markdown (links, lists, emphasis, code) rendered "
+        "and sanitised by a strict allow-list (p, br, ul, ol, li, a, em, strong, code, pre, blockquote; links keep "
+        "only href and title, with rel='noopener noreferrer'). Null for passages, small talk and declines.",
+    )
     confidence: float = Field(ge=0.0, le=1.0)
     kind: Literal["faq", "passage", "smalltalk", "none"] = Field(
         description="faq or passage: answered from that source; smalltalk: a greeting, thanks... (no sources); "
@@ -113,7 +122,8 @@ class AskResponse(BaseModel):
 class FaqEntryOut(BaseModel):
     id: str
     question: str
-    answer: str
+    answer: str = Field(description="The answer as plain text.")
+    answer_html: str | None = Field(None, description="The answer as sanitised HTML (as in POST /api/ask).")
     url: str
     alternates: list[str] = []
 

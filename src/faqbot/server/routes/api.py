@@ -45,7 +45,14 @@ def faq(
     if article is not None:
         entries = sorted(entries, key=lambda d: d.article != article.slug)  # stable: file order otherwise
     return [
-        FaqEntryOut(id=d.id, question=d.question, answer=d.text, url=d.url, alternates=list(d.alternates))
+        FaqEntryOut(
+            id=d.id,
+            question=d.question,
+            answer=d.text,
+            answer_html=d.answer_html(),
+            url=d.url,
+            alternates=list(d.alternates),
+        )
         for d in entries
     ]
 

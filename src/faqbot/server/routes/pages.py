@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markdown_it.token import Token
 
-from faqbot.content.articles import INTRODUCTION_ANCHOR, Article, markdown_parser
+from faqbot.content.articles import INTRODUCTION_ANCHOR, Article, inline_text
 from faqbot.content.corpus import FAQ_ANCHOR_PREFIX
+from faqbot.content.markdown import markdown_parser, sanitise
 from faqbot.server.deps import AnswererDep, AssetsDep, TemplatesDep
 from faqbot.server.static_assets import LONG_CACHE, NO_CACHE
 from faqbot.text import slugify
@@ -25,17 +26,18 @@ PAGE_CSP = (
 
 
 def render_article_html(article: Article) -> str:
-    """The article's Markdown as HTML: raw HTML off, an id on every section heading."""
+    """The article's Markdown as HTML through the article allow-list (faqbot.content.markdown), an id on
+    every section heading."""
     parser = markdown_parser()
     tokens = parser.parse(article.body)
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in ("h1", "h2"):
             heading: Token = tokens[index + 1]
-            token.attrSet("id", slugify(heading.content))
+            token.attrSet("id", slugify(inline_text(heading)))  # the section's anchor (articles._sections)
             if token.tag == "h1":
                 token.tag = tokens[index + 2].tag = "h2"  # the page title is the only h1
     html: str = parser.renderer.render(tokens, parser.options, {})
-    return f'<div id="{INTRODUCTION_ANCHOR}"></div>' + html
+    return f'<div id="{INTRODUCTION_ANCHOR}"></div>' + sanitise(html, article=True)
 
 
 def _page(templates: Jinja2Templates, request: Request, name: str, context: Mapping[str, object]) -> HTMLResponse:

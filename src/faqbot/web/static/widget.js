@@ -57,6 +57,9 @@ button { cursor: pointer; display: inline-flex; align-items: center; justify-con
 .log { flex: 1; overflow-y: auto; padding: 14px; display: flex; flex-direction: column; gap: 12px; }
 .msg { max-width: 88%; padding: 10px 12px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg p { margin: 0; }
+.answer { white-space: normal; } .answer pre { white-space: pre-wrap; }
+.answer p, .answer ul, .answer ol, .answer pre, .answer blockquote { margin: 0 0 6px; } .answer > :last-child { margin-bottom: 0; }
+.answer ul, .answer ol { padding-left: 20px; } .answer a { color: inherit; text-decoration: underline; }
 .user { align-self: flex-end; background: var(--user-bg); color: var(--user-fg); border-bottom-right-radius: 4px; }
 .bot { align-self: flex-start; background: var(--bot); color: var(--fg); border-bottom-left-radius: 4px; }
 .error { border: 1px solid #b91c1c; }
@@ -137,6 +140,25 @@ textarea {
       const resolved = new URL(url.trim(), base + "/");
       return ["http:", "https:", "mailto:"].includes(resolved.protocol) ? resolved.href : null;
     } catch { return null; }
+  }
+
+  // An FAQ answer's HTML, sanitised by the server (faqbot.content.markdown), parsed inert (DOMParser runs and
+  // loads nothing) and rebuilt here from the same allow-list, node by node: never innerHTML.
+  const RICH = new Set(["P", "BR", "UL", "OL", "LI", "A", "EM", "STRONG", "CODE", "PRE", "BLOCKQUOTE"]);
+  function richText(html, base) {
+    const copy = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) return node.data;
+      const children = node.nodeType === Node.ELEMENT_NODE ? Array.from(node.childNodes, copy).flat() : [];
+      if (!RICH.has(node.tagName)) return children; // not allowed: its text only
+      const attrs = node.tagName === "OL" && /^\d+$/.test(node.getAttribute("start")) ? { start: node.getAttribute("start") } : {};
+      if (node.tagName === "A") {
+        attrs.href = contactHref(node.getAttribute("href"), base);
+        if (!attrs.href) return children;
+        attrs.rel = "noopener noreferrer";
+      }
+      return el(node.tagName.toLowerCase(), attrs, ...children);
+    };
+    return el("div", { class: "answer" }, ...copy(new DOMParser().parseFromString(html, "text/html").body));
   }
 
   let lastId = 0;
@@ -241,6 +263,7 @@ textarea {
           if (response.ok && body) {
             const strings = (list) => (Array.isArray(list) ? list.map(String) : []);
             reply = { role: "bot", question, text: String(body.answer), answered: !!body.answered, kind: body.kind, answerId: body.answer_id,
+              html: typeof body.answer_html === "string" ? body.answer_html : null,
               sources: body.sources || [], suggestions: strings(body.suggestions), followUps: strings(body.follow_ups).slice(0, 3),
               interpreted: typeof body.interpreted_as === "string" ? body.interpreted_as : null };
           } else if (response.status === 429) {
@@ -513,7 +536,8 @@ textarea {
         return el("div", { class: "msg bot error", role: "alert" }, el("p", {}, message.text),
           el("div", { class: "chips" }, el("button", { class: "chip", type: "button", onclick: () => this.retry(message) }, "Retry")));
       }
-      const box = el("div", { class: "msg bot" }, el("span", { class: "sr-only" }, "faqbot: "), el("p", {}, message.text));
+      const text = typeof message.html === "string" ? richText(message.html, this.api.base) : el("p", {}, message.text);
+      const box = el("div", { class: "msg bot" }, el("span", { class: "sr-only" }, "faqbot: "), text);
       if (message.interpreted) box.append(el("span", { class: "label interp" }, `Answered as: ${message.interpreted}`));
       const chat = message.kind === "smalltalk"; // small talk: an answer without sources or rating
       const links = (chat ? [] : message.sources || []).map((s) => ({ ...s, href: safeHref(s.url, this.api.base) })).filter((s) => s.href);

@@ -1,0 +1,86 @@
+"""Answering from the built index: `faqbot ask` and `faqbot serve`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from faqbot.cli.base import IndexOpt, app, fail, settings_from
+from faqbot.errors import FaqbotError
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    top_k: Annotated[int, typer.Option(min=1, max=10, help="Sources to show.")] = 3,
+    page: Annotated[
+        str | None, typer.Option(help="The page asked from (a path): which article 'this page' means.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API response as JSON.")] = False,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Answer one question from the built index."""
+    from faqbot.answering.engine import load_engine
+    from faqbot.server.schemas import AskRequest, AskResponse
+
+    settings = settings_from(index_dir=index_dir)
+    try:
+        request = AskRequest(question=question, top_k=top_k, page=page)
+    except ValidationError as exc:
+        fail(str(exc.errors()[0]["msg"]).removeprefix("Value error, "), 2)
+    engine = load_engine(settings)
+    if engine.answerer is None:
+        fail(engine.reason or "no index")
+    answer = engine.answerer.answer(request.question, top_k=request.top_k, page=request.page)
+    if as_json:
+        typer.echo(AskResponse.model_validate(answer).model_dump_json(indent=2))
+        return
+    typer.echo(answer.answer)
+    typer.echo(
+        f"\n({'answered from ' + answer.kind if answer.answered else 'declined'}, confidence {answer.confidence:.2f})"
+    )
+    if answer.suggestions:
+        typer.echo("Did you mean: " + " | ".join(answer.suggestions))
+    typer.echo("Sources:")
+    for source in answer.sources:
+        typer.echo(f"  {source.score:.3f}  {source.title} › {source.section}  {source.url}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (env FAQBOT_HOST; default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env FAQBOT_PORT; default 8000)")] = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Serve the API (and the site) until stopped; without a usable index, not ready until one is built."""
+    import uvicorn
+
+    from faqbot.index.store import load_index
+    from faqbot.server.app import create_app
+
+    settings = settings_from(host=host, port=port, index_dir=index_dir)
+    try:
+        load_index(settings.index_dir, model=settings.model)
+    except FaqbotError as exc:
+        # Start anyway, not ready: an orchestrator waits on /readyz, and the server picks up the
+        # index as soon as 'faqbot build' writes one.
+        typer.secho(f"warning: not ready: {exc}; /readyz answers 503 until an index loads", fg="yellow", err=True)
+    from faqbot.server.batching import leave_cores_to_encoders
+    from faqbot.server.middleware import configure_logging
+
+    configure_logging(settings.log_format)
+    leave_cores_to_encoders()
+    typer.echo(f"faqbot serving on http://{settings.host}:{settings.port}")
+    # faqbot logs each request itself (with its id, as JSON when asked); uvicorn's access log would repeat it.
+    # And it decides itself whose X-Forwarded-For to believe (FAQBOT_TRUSTED_PROXIES): uvicorn's own
+    # proxy handling would believe any local process, and rate-limit the address it names.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )

@@ -1,0 +1,112 @@
+"""The site owner's commands: `faqbot build`, `faqbot check` and `faqbot import`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from faqbot.cli.base import DataOpt, IndexOpt, app, fail, settings_from, warn
+from faqbot.errors import FaqbotError
+from faqbot.settings import Settings
+
+
+def check_data_and_say(settings: Settings) -> None:
+    """Read and validate the data (`build --check`, `check`): every warning with file:line, then the
+    counts; a mistake is one line with file:line and exit code 1."""
+    from faqbot.index.build import check_data
+
+    try:
+        corpus, docs = check_data(settings)
+    except FaqbotError as exc:
+        fail(str(exc))
+    warn(corpus.warnings)
+    passages = sum(d.kind == "passage" for d in docs)
+    typer.echo(f"data ok: {len(corpus.articles)} articles, {len(corpus.faq)} FAQ entries, {passages} passages")
+
+
+@app.command()
+def build(
+    data_dir: DataOpt = None,
+    index_dir: IndexOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Only validate the data; build nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when the index is up to date.")] = False,
+) -> None:
+    """Build the index from the data directory (only what changed is embedded again)."""
+    from faqbot.index.build import build_index
+    from faqbot.index.progress import Progress
+
+    settings = settings_from(data_dir=data_dir, index_dir=index_dir)
+    if check:
+        check_data_and_say(settings)
+        return
+    try:
+        report = build_index(settings, force=force, progress=Progress(sys.stderr))
+    except FaqbotError as exc:
+        fail(str(exc))
+    warn(report.warnings)
+    for line in report.lines():
+        typer.echo(line)
+
+
+@app.command()
+def check(
+    data_dir: DataOpt = None,
+    index_dir: IndexOpt = None,
+    eval_set: Annotated[
+        Path | None,
+        typer.Option("--set", help="Your evaluation file (default: eval/site.yaml in the data directory)."),
+    ] = None,
+) -> None:
+    """Check your site: validate the data, then answer your own evaluation questions and recommend a threshold."""
+    from faqbot.evaluation.format import format_check
+    from faqbot.evaluation.runs import evaluate_site, owners_set
+
+    settings = settings_from(data_dir=data_dir, index_dir=index_dir)
+    check_data_and_say(settings)
+    questions = eval_set or owners_set(settings)
+    if eval_set is None and not questions.is_file():
+        typer.echo(
+            f"no evaluation file at {questions}: write questions about your content there (README, 'Your own "
+            "checks') to measure the answers and get a threshold"
+        )
+        return
+    try:
+        built, report = evaluate_site(settings, questions, progress=sys.stderr.isatty())
+    except FaqbotError as exc:
+        fail(str(exc))
+    state = "up to date" if built.up_to_date else "built from the data"
+    typer.echo(f"index {built.version} ({state}); evaluation file {questions}")
+    typer.echo(format_check(report))
+
+
+@app.command(name="import")
+def import_command(
+    sources: Annotated[
+        list[str], typer.Argument(metavar="SOURCE...", help="Sitemap or start URLs, HTML folders, HTML or text files.")
+    ],
+    into: Annotated[Path | None, typer.Option(help="Data directory (env FAQBOT_DATA_DIR; default data)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read everything, write nothing.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove the files of pages that are gone.")] = False,
+    max_pages: Annotated[int, typer.Option(min=1, help="Pages read at most, per crawl or sitemap.")] = 200,
+    max_depth: Annotated[int, typer.Option(min=0, help="Links followed at most from a crawl's start URL.")] = 3,
+    delay: Annotated[float, typer.Option(min=0, help="Seconds between two requests to a host.")] = 1.0,
+    base_url: Annotated[str, typer.Option(help="Where a folder of HTML is served (the links answers give).")] = "",
+) -> None:
+    """Import a site's pages as article and FAQ files: edit them if you like, then 'faqbot build'."""
+    from faqbot.importing.run import ImportOptions, import_sources
+
+    into = settings_from(data_dir=into).data_dir
+    options = ImportOptions(
+        into, dry_run=dry_run, prune=prune, max_pages=max_pages, max_depth=max_depth, delay=delay, base_url=base_url
+    )
+    try:
+        result = import_sources(sources, options, say=typer.echo, progress=sys.stderr.isatty())
+    except FaqbotError as exc:
+        fail(str(exc))
+    for line in result.closing(options):
+        typer.echo(line)
+    if result.imported == 0:
+        fail("nothing could be imported")
