@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 PORT ?= $(or $(FAQBOT_PORT),8000)
 
-.PHONY: setup runtime run build test test-fast lint typecheck browser services benchmarks eval notebook bench clean
+.PHONY: setup runtime run build test test-fast lint typecheck browser services benchmarks eval notebook notebook-run bench clean
 
 # `make run` needs the runtime only (runtime); `make test` adds the development tools (setup).
 runtime: $(RUNTIME)
@@ -90,6 +90,11 @@ bench: setup services
 
 notebook: setup
 	$(BIN)/jupyter lab notebooks/evaluation.ipynb
+
+# Executes the notebook in place (its saved outputs are this run's) and copies its suite table into the README.
+notebook-run: setup
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 notebooks/evaluation.ipynb
+	$(BIN)/python scripts/quality_table.py
 
 clean:
 	rm -rf $(VENV) benchmarks indexes/current indexes/builds indexes/cache .pytest_cache .mypy_cache .ruff_cache

@@ -150,7 +150,7 @@ def recall(answerer: Any, questions: list[str]) -> dict[str, Any]:
     import faiss
 
     from faqbot.embedding.embedder import injected_embedder
-    from faqbot.index.vectors import IVF_NPROBE, search
+    from faqbot.index.vectors import search, tune
 
     index = answerer.index.vectors
     if not isinstance(index, faiss.IndexIVF):
@@ -164,7 +164,7 @@ def recall(answerer: Any, questions: list[str]) -> dict[str, Any]:
         _, served = search(index, vector, 10)
         index.nprobe = index.nlist
         _, exact = search(index, vector, 10)
-        index.nprobe = IVF_NPROBE
+        tune(index)  # as served
         found.append(len(set(served[0]) & set(exact[0])) / 10)
     return {"recall_at_10": round(statistics.mean(found), 3)}
 

@@ -12,7 +12,7 @@ from faqbot.answering.engine import load_engine
 from faqbot.embedding.embedder import Embedder
 from faqbot.index.build import build_index
 from faqbot.index.store import load_index
-from faqbot.index.vectors import FLAT_LIMIT, build_vector_index, choose_kind, search
+from faqbot.index.vectors import FLAT_LIMIT, IVF_NPROBE, build_vector_index, choose_kind, probes, search
 from faqbot.settings import Settings
 
 
@@ -29,6 +29,12 @@ def test_auto_is_exact_up_to_the_limit_and_approximate_beyond() -> None:
     assert choose_kind(FLAT_LIMIT, "auto") == "flat"
     assert choose_kind(FLAT_LIMIT + 1, "auto") == "ivf"
     assert choose_kind(10, "hnsw") == "hnsw"  # an operator's choice wins
+
+
+def test_an_ivf_search_reads_a_share_of_many_cells_and_at_least_a_fixed_count() -> None:
+    assert probes(10) == 10  # all of a few
+    assert probes(800) == IVF_NPROBE
+    assert probes(4096) == 256  # a million passages' index: a sixteenth
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])

@@ -93,8 +93,8 @@ def suite_rows(result: SuiteResult) -> list[dict[str, object]]:
     return rows
 
 
-def format_suite(result: SuiteResult) -> str:
-    """The suite as a Markdown table, then what was skipped and each set's peer figures."""
+def suite_table(result: SuiteResult) -> str:
+    """The suite as one Markdown table, a row per set (the README's, from the notebook's run)."""
     columns = [
         "set",
         "questions",
@@ -110,6 +110,12 @@ def format_suite(result: SuiteResult) -> str:
             f"{row[c]:.3f}" if isinstance(row[c], float) else "–" if row[c] is None else str(row[c]) for c in columns
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def format_suite(result: SuiteResult) -> str:
+    """The suite as a Markdown table, then what was skipped and each set's peer figures."""
+    lines = [suite_table(result)]
     means = [row["answerer"] for row in suite_rows(result) if isinstance(row["answerer"], float)]
     if means:
         lines.append(f"\nmean of the answerer's main figure over {len(means)} sets: {sum(means) / len(means):.3f}")
