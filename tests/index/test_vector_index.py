@@ -31,10 +31,12 @@ def test_auto_is_exact_up_to_the_limit_and_approximate_beyond() -> None:
     assert choose_kind(10, "hnsw") == "hnsw"  # an operator's choice wins
 
 
-def test_an_ivf_search_reads_a_share_of_many_cells_and_at_least_a_fixed_count() -> None:
-    assert probes(10) == 10  # all of a few
-    assert probes(800) == IVF_NPROBE
-    assert probes(4096) == 256  # a million passages' index: a sixteenth
+def test_an_ivf_search_reads_enough_vectors_and_a_share_of_many_cells() -> None:
+    assert probes(10, 500) == 10  # all of a few
+    assert probes(808, 40_000) == 404  # 10k passages: 20,000 of their vectors
+    assert probes(4096, 4_000_000) == 256  # a million passages: a sixteenth of the cells
+    assert probes(2048, 10_000_000) == 2048 // 16
+    assert probes(100, 100_000) >= IVF_NPROBE
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])
