@@ -36,7 +36,7 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 PY = sys.executable
 EMBEDDER = "synthetic_embedder:SyntheticEmbedder"
-RECALL_QUESTIONS = 50
+RECALL_QUESTIONS = 200
 
 
 def environment(work: Path, src: Path | None, real: bool = False) -> dict[str, str]:

@@ -34,8 +34,8 @@ def test_auto_is_exact_up_to_the_limit_and_approximate_beyond() -> None:
 def test_an_ivf_search_reads_enough_vectors_and_a_share_of_many_cells() -> None:
     assert probes(10, 500) == 10  # all of a few
     assert probes(808, 40_000) == 404  # 10k passages: 20,000 of their vectors
-    assert probes(4096, 4_000_000) == 256  # a million passages: a sixteenth of the cells
-    assert probes(2048, 10_000_000) == 2048 // 16
+    assert probes(4096, 4_000_000) == 128  # a million passages: a 32nd of the cells
+    assert probes(2048, 10_000_000) == 2048 // 32
     assert probes(100, 100_000) >= IVF_NPROBE
 
 

@@ -24,7 +24,7 @@ HNSW_M = 32  # graph degree: more is better recall and more memory (about 8*M by
 HNSW_EF_CONSTRUCTION = 64
 HNSW_EF_SEARCH = 128  # candidates explored per query; raised to k when a search asks for more
 IVF_NPROBE = 64  # cells searched at least
-IVF_PROBE_SHARE = 1 / 16  # of the cells searched at least
+IVF_PROBE_SHARE = 1 / 32  # of the cells searched at least
 IVF_MIN_SCAN = 20_000  # vectors a search reads at least
 IVF_MAX_CELLS = 4096  # 4·sqrt(vectors) cells up to this: past ~1M vectors, more cells cost build time (k-means)
 ADD_ROWS = 65_536  # vectors added to an index at a time while it is built
@@ -88,11 +88,12 @@ def probes(cells: int, vectors: int) -> int:
     """Cells an IVF search reads: enough to scan IVF_MIN_SCAN vectors, and at least IVF_PROBE_SHARE
     of the cells and IVF_NPROBE of them.
 
-    Recall depends on the share of the index a search reads, not the count of cells: measured with
-    bench/scale_e2e.py (questions embedded as the documents were): at 75k vectors embedded by the
-    model (1,099 cells) recall@10 against exact search was 0.86 with 64 cells, 0.95 with 256; at a
-    million passages (4M vectors, 4,096 cells) 0.93 with 64, 0.95 with 256. Scanning 20,000 float16
-    vectors costs about a millisecond on one core; past 320,000 vectors the share decides.
+    Recall depends on the share of the index a search reads, not the count of cells. Measured with
+    bench/scale_e2e.py, questions embedded as the documents were: at 75k vectors embedded by the
+    model (1,099 cells) recall@10 against exact search was 0.86 reading 64 cells, 0.957 reading the
+    291 this gives (scanning 20,000 float16 vectors costs about a millisecond on one core). At a
+    million passages (4M vectors, 4,096 cells) 0.93 with 64 cells, 0.943 with 128 (a 32nd), 0.953
+    with 256, which halved the answers a second at 16 clients (115 -> 73 on 2 cores): a 32nd it is.
     """
     per_cell = max(1.0, vectors / max(1, cells))
     return min(cells, max(IVF_NPROBE, round(cells * IVF_PROBE_SHARE), math.ceil(IVF_MIN_SCAN / per_cell)))
