@@ -143,7 +143,7 @@ textarea {
   }
 
   // An FAQ answer's HTML, sanitised by the server (faqbot.content.markdown), parsed inert (DOMParser runs and
-  // loads nothing) and rebuilt here from the same allow-list, node by node: never innerHTML.
+  // loads nothing) and rebuilt here from the same allow-list, node by node, never as markup.
   const RICH = new Set(["P", "BR", "UL", "OL", "LI", "A", "EM", "STRONG", "CODE", "PRE", "BLOCKQUOTE"]);
   function richText(html, base) {
     const copy = (node) => {
