@@ -128,3 +128,21 @@ def test_an_entry_naming_an_unknown_article_is_refused(data_dir: Path) -> None:
     write(data_dir / "faq", "x.yaml", "- question: Q?\n  answer: a\n  article: no-such-article\n")
     with pytest.raises(DataError, match=r"x\.yaml:1: 'article' names 'no-such-article'"):
         load_corpus(data_dir)
+
+
+def test_long_questions_alike_up_to_the_cut_get_distinct_ids_when_no_id_is_written(tmp_path: Path) -> None:
+    stem = "How do I enable two-factor authentication in Acme Notes on"
+    write(
+        tmp_path,
+        "help.yaml",
+        f"- question: {stem} Android?\n  answer: a\n- question: {stem} a school account?\n  answer: b\n",
+    )
+    first, second = load_faq(tmp_path)
+    assert first.id != second.id and second.id.startswith(first.id + "-")
+    assert [e.id for e in load_faq(tmp_path)] == [first.id, second.id]  # stable from one build to the next
+
+
+def test_a_broken_csv_quote_names_its_own_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.csv", 'question,answer\nq1,a1\nq2,a2\n"q3" x,a3\n')
+    with pytest.raises(DataError, match=r"f\.csv:4: invalid CSV"):
+        parse_faq_file(path)

@@ -78,6 +78,28 @@ def test_an_embedder_that_cannot_be_imported_is_one_clear_error(fake_settings: S
         build_index(fake_settings.model_copy(update={"embedder": spec, "encoder": "torch"}))
 
 
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [("json:loads", "could not be made: JSONDecodeError"), ("builtins:str", "has no dimension")],
+)
+def test_an_embedder_that_fails_is_one_line_and_the_index_stays(fake_settings: Settings, spec: str, says: str) -> None:
+    """Callables that raise when called or give no embedder: one line naming the setting, no traceback."""
+    built = build_index(fake_settings, embedder_factory=lambda m: HashingEmbedder())
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")},
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "FAQBOT_DATA_DIR": str(fake_settings.data_dir),
+        "FAQBOT_INDEX_DIR": str(fake_settings.index_dir),
+        "FAQBOT_MODEL": "fake-model",
+        "FAQBOT_EMBEDDER": spec,
+        "FAQBOT_ENCODER": "torch",
+    }
+    failed = subprocess.run([sys.executable, "-m", "faqbot", "build"], env=env, capture_output=True, text=True)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert f"error: FAQBOT_EMBEDDER={spec!r} {says}" in failed.stderr
+    assert (fake_settings.index_dir / "current").resolve() == built.directory
+
+
 def test_a_build_stopped_half_way_keeps_what_it_embedded(tmp_path: Path) -> None:
     from tests.search.test_candidates import site
 

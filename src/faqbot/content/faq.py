@@ -13,14 +13,14 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
 from faqbot.content.markdown import to_plain
 from faqbot.errors import DataError
-from faqbot.text import read_utf8, slugify
+from faqbot.text import content_hash, read_utf8, slugify
 
 FAQ_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
 _KNOWN_KEYS = {"id", "question", "answer", "url", "alternates", "article"}
@@ -39,6 +39,7 @@ class FaqEntry:
     article: str = ""
     path: str = ""
     line: int = 0
+    generated_id: bool = False  # made from the file and the question (no `id` written)
 
 
 def owners_format(directory: Path) -> str:
@@ -59,6 +60,10 @@ def load_faq(directory: Path) -> list[FaqEntry]:
     seen: dict[str, FaqEntry] = {}
     for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in FAQ_SUFFIXES):
         for entry in parse_faq_file(path):
+            if entry.id in seen and entry.generated_id:
+                # Two questions whose slugs agree up to the cut (long, similar questions): the later
+                # one's id gets its question's hash, so an owner who wrote no ids never sees a clash.
+                entry = replace(entry, id=f"{entry.id}-{content_hash(entry.question, length=8)}")
             if entry.id in seen:
                 first = seen[entry.id]
                 raise DataError(
@@ -189,7 +194,10 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
             yield start, cleaned_row
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError(path, f"invalid CSV: {exc}", line=reader.line_num) from None
+        # The reader counts the line it failed on only once it is through it: the line is the next one
+        # (but no further than the file's last, for a quote left open to its end).
+        line = min(reader.line_num + 1, text.count("\n") + 1)
+        raise DataError(path, f"invalid CSV: {exc}", line=line) from None
 
 
 def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
@@ -210,7 +218,8 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
     if not to_plain(answer):
         raise DataError(path, "'answer' has no text once its markup is left out", line=line, entry=f"entry {number}")
     raw_id = row.get("id")
-    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+    generated = raw_id is None or (isinstance(raw_id, str) and not raw_id.strip())
+    if generated:
         # Stable across rebuilds: derived from the file and the question, not from position.
         entry_id = f"{slugify(path.stem, max_length=40)}-{slugify(question, max_length=60)}"
     elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
@@ -233,6 +242,7 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
         alternates=tuple(a.strip() for a in alternates if a.strip()),
         url=url.strip(),
         article=article.strip(),
+        generated_id=generated,
         path=str(path),
         line=line,
     )

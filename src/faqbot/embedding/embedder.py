@@ -5,7 +5,7 @@ Vectors are float32 and L2-normalised, so inner product is cosine similarity.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast, runtime_checkable
 
@@ -129,19 +129,3 @@ class SentenceTransformerEmbedder:
 
 def load_embedder(model: str, threads: int | None = None) -> Embedder:
     return SentenceTransformerEmbedder(model, threads=threads)
-
-
-def injected_embedder(spec: str) -> Callable[[str], Embedder]:
-    """The callable `module:name` (FAQBOT_EMBEDDER) that, given the model's name, returns the Embedder
-    that embeds the documents instead of the model: vectors precomputed elsewhere (the same model on
-    another machine), or a stand-in for benchmarks (bench/synthetic_embedder.py)."""
-    import importlib
-
-    module, _, name = spec.partition(":")
-    try:
-        found = getattr(importlib.import_module(module), name) if name else None
-    except (ImportError, AttributeError) as exc:
-        raise FaqbotError(f"FAQBOT_EMBEDDER={spec!r}: cannot import it ({exc})") from None
-    if not callable(found):
-        raise FaqbotError(f"FAQBOT_EMBEDDER={spec!r} must name a callable as module:name")
-    return cast(Callable[[str], Embedder], found)

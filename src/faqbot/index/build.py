@@ -25,7 +25,8 @@ from faqbot.content.corpus import Corpus, load_corpus
 from faqbot.content.documents import Doc, Key, article_to_dict, faq_doc, passage_doc
 from faqbot.content.passages import make_passages
 from faqbot.embedding.cache import EmbeddingCache, TokenCache
-from faqbot.embedding.embedder import Embedder, injected_embedder, load_embedder
+from faqbot.embedding.embedder import Embedder, load_embedder
+from faqbot.embedding.injected import injected_embedder
 from faqbot.embedding.onnx_export import CHECK_TEXTS, EXPORT_VERSION
 from faqbot.embedding.query_encoder import install_encoder, prepare_encoder
 from faqbot.errors import BuildLockedError, FaqbotError, IndexUnavailable
