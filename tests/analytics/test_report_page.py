@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from faqbot.analytics import report as report_module
 from faqbot.analytics.report import Cluster, Report, Suggestion, render_html
 from faqbot.settings import PACKAGE_WEB
-from tests.support import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 
 def safe(character: str) -> bool:
@@ -64,22 +64,17 @@ def page_file(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.mark.browser
-def test_the_report_page_renders_offline_in_a_browser(page_file: Path) -> None:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page()
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(page_file.as_uri())
-        assert page.get_by_role("heading", name="What readers asked").is_visible()
-        assert page.locator("svg[role=img]").count() == 2
-        # Every font the page asks for is the system's own: none is loaded, so none can fail.
-        assert page.evaluate("() => document.fonts.size") == 0
-        assert page.get_by_role("columnheader", name="Unhelpful / helpful").is_visible()
-        browser.close()
+def test_the_report_page_renders_offline_in_a_browser(page_file: Path, browser: Browser) -> None:
+    page = browser.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(page_file.as_uri())
+    assert page.get_by_role("heading", name="What readers asked").is_visible()
+    assert page.locator("svg[role=img]").count() == 2
+    # Every font the page asks for is the system's own: none is loaded, so none can fail.
+    assert page.evaluate("() => document.fonts.size") == 0
+    assert page.get_by_role("columnheader", name="Unhelpful / helpful").is_visible()
+    page.close()
     assert requests == [page_file.as_uri()] and errors == []

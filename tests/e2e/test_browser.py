@@ -16,7 +16,7 @@ from faqbot.server.app import create_app
 from faqbot.settings import PACKAGE_WEB, Settings
 from tests.conftest import REPO
 from tests.e2e.a11y import describe, require_axe, run_axe, targets_inside
-from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, serve_app, serve_html
+from tests.support import free_port, require_chromium, serve_app, serve_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -59,17 +59,6 @@ def base_url(
     )
     with serve_app(create_app(settings, embedder_factory=lambda m: real_embedder), free_port()) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
 
 
 class PageWatch:

@@ -17,7 +17,7 @@ from faqbot.server.app import create_app
 from faqbot.settings import Settings
 from tests.e2e.test_browser import PageWatch, ask, open_widget
 from tests.fakes import HashingEmbedder
-from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, serve_app
+from tests.support import free_port, require_chromium, serve_app
 
 pytestmark = [pytest.mark.browser]
 
@@ -53,17 +53,6 @@ NOTHING_RUNS = (
     " r.querySelectorAll('script, img').length,"
     " Array.from(document.scripts).filter((s) => !s.src.includes('/widget.js')).length]; }"
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +20,8 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
+
+from faqbot.scratch import scratch
 
 _WORD = re.compile(r"\w+")
 # bm25s's English list is short; question words carry no topic and would make every FAQ question match.
@@ -161,7 +162,7 @@ class LexicalIndex:
         if len(words) == 1:
             start, end = self._starts[words[0]], self._starts[words[0] + 1]
             return self._rows[start:end].astype(np.int64), np.array(self._data[start:end], dtype=np.float32)
-        sums = _accumulator(self.size)
+        sums = scratch("bm25_sums", self.size, np.float32)
         seen: list[np.ndarray] = []
         try:
             for n, i in enumerate(words):
@@ -184,18 +185,6 @@ class LexicalIndex:
         full = np.zeros(self.size, dtype=np.float32)
         full[docs] = values
         return full
-
-
-_local = threading.local()
-
-
-def _accumulator(size: int) -> np.ndarray:
-    """This thread's float32 scratch array over the documents (zero between uses)."""
-    sums: np.ndarray | None = getattr(_local, "sums", None)
-    if sums is None or len(sums) < size:
-        sums = np.zeros(size, dtype=np.float32)
-        _local.sums = sums
-    return sums
 
 
 def _token_best(retriever: bm25s.BM25) -> np.ndarray:

@@ -15,7 +15,6 @@ as long as the corpus is made per question.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +22,7 @@ import numpy as np
 
 from faqbot.index.store import LoadedIndex
 from faqbot.index.vectors import search
+from faqbot.scratch import scratch
 
 Strategy = Literal["dense", "bm25", "hybrid"]
 
@@ -33,8 +33,6 @@ SPREAD_RANK = 10  # the lexical match the best one is compared with
 DENSE_CANDIDATES = 256
 OUTSIDE_DENSE = -1.0  # the dense score of a document none of whose keys is a dense candidate
 BOUND_MARGIN = 1e-4
-
-_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -165,7 +163,7 @@ def score(
     dense_docs, best = dense_candidates(index, query_vector)
     lexical_docs, relevance = index.lexical.sparse_relevance(question)
     # Where each dense candidate sits among the lexical ones (-1: it shares no word with the question).
-    slots = _slots(len(index.docs))
+    slots = scratch("candidate_slots", len(index.docs), np.int32)
     slots[lexical_docs] = np.arange(1, len(lexical_docs) + 1, dtype=np.int32)
     try:
         at = slots[dense_docs].astype(np.int64) - 1
@@ -206,12 +204,3 @@ def lexical_spread(lexical: np.ndarray, documents: int) -> float:
         return 0.0
     kth = float(-np.partition(-lexical, SPREAD_RANK)[SPREAD_RANK]) if len(lexical) > SPREAD_RANK else 0.0
     return (best - kth) / best
-
-
-def _slots(size: int) -> np.ndarray:
-    """This thread's int32 scratch array over the documents, all zero between uses (reset by the user)."""
-    slots: np.ndarray | None = getattr(_local, "slots", None)
-    if slots is None or len(slots) < size:
-        slots = np.zeros(size, dtype=np.int32)
-        _local.slots = slots
-    return slots
