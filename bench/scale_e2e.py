@@ -251,7 +251,7 @@ def _embedded(log: Path) -> int:
     """Texts the build embedded, from its summary line ("embedded N texts, M from the cache")."""
     for line in log.read_text(encoding="utf-8").splitlines():
         if line.startswith("embedded "):
-            return int(line.split()[1])
+            return int(line.split()[1].replace(",", ""))
     return 0
 
 

@@ -115,6 +115,7 @@ def test_a_build_stopped_half_way_keeps_what_it_embedded(tmp_path: Path) -> None
     build = [sys.executable, "-m", "faqbot", "build"]
     stopped = subprocess.run(build, env={**env, "FAQBOT_TEST_STOP": "1"}, capture_output=True, text=True, timeout=120)
     assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr
+    assert "build stopped: what it embedded is kept" in stopped.stderr and "Traceback" not in stopped.stderr
     assert not (tmp_path / "indexes" / "current").exists()
     done = subprocess.run(build, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -46,6 +46,9 @@ def build(
         report = build_index(settings, force=force, progress=Progress(sys.stderr))
     except FaqbotError as exc:
         fail(str(exc))
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (faqbot.cli.main)
+        typer.echo("build stopped: what it embedded is kept in the cache; the index in place still serves", err=True)
+        raise
     warn(report.warnings)
     for line in report.lines():
         typer.echo(line)

@@ -230,6 +230,7 @@ def build_index(
             encoder,
             rerank,
             corpus.warnings,
+            settings.embedder,
         )
 
 

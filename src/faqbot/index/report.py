@@ -24,12 +24,13 @@ class BuildReport:
     encoder: dict[str, Any] | None = None  # the query encoder chosen (None: nothing was built)
     rerank: dict[str, Any] | None = None  # token re-ranking on or off, and why (None: nothing was built)
     warnings: tuple[str, ...] = ()  # what the data's reading skipped or doubts (faqbot.content.corpus)
+    embedder: str = ""  # FAQBOT_EMBEDDER, when it embedded the documents instead of the model
 
     def lines(self) -> list[str]:
         """What the build did, as `faqbot build` prints it."""
         counts = self.counts
         lines = [
-            f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages",
+            f"{counts['articles']:,} articles, {counts['faq']:,} FAQ entries, {counts['passages']:,} passages",
             f"FAQ entries: {self.faq.summary()}",
             f"passages: {self.passages.summary()}",
         ]
@@ -37,7 +38,8 @@ class BuildReport:
             return [*lines, f"index {self.version} is up to date: nothing embedded"]
         return [
             *lines,
-            f"embedded {self.embedded} texts, {self.reused} from the cache",
+            f"embedded {self.embedded:,} texts, {self.reused:,} from the cache"
+            + (f" (documents embedded by FAQBOT_EMBEDDER={self.embedder}, not the model)" if self.embedder else ""),
             f"query encoder: {describe_encoder(self.encoder or {})}",
             f"token re-ranking: {describe_rerank(self.rerank or {})}",
             f"index {self.version} written to {self.directory} and now serving",
