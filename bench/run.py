@@ -238,12 +238,7 @@ def scale_part(seconds: float = 10.0) -> None:
     import scale_e2e
 
     sizes = [10_000, 100_000, 1_000_000]
-    result = scale.run(sizes)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scale.json").write_text(json.dumps(result, indent=1))
-    table = scale.markdown(result)
-    (RESULTS / "scale.md").write_text(table)
-    print(table)
+    scale.write(scale.run(sizes))
     rows = scale_e2e.run_sizes(sizes, seconds)
     scale_e2e.write(rows, "scale_e2e")
 

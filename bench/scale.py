@@ -169,7 +169,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     args = parser.parse_args()
-    result = run(args.sizes)
+    write(run(args.sizes))
+
+
+def write(result: dict[str, object]) -> None:
+    """bench/results/scale.json and .md, and the table on stdout."""
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / "scale.json").write_text(json.dumps(result, indent=1))
