@@ -79,6 +79,9 @@ def markdown_site(fake_settings: Settings) -> Settings:
     article.write_text(
         "---\ntitle: The workshop\n---\n\n## Tools\n\nBring [a pump](https://example.org/pump) and "
         '<a href="https://example.org/levers">tyre levers</a>. <img src=x onerror=alert(1)> We lend **spanners**.\n'
+        "\n## Classes\n\nThe workshop runs two evening classes:\n\n"
+        "1. Fix-a-flat basics, with [the repair guide](https://example.org/guide).\n"
+        "2. Gears and brakes <img src=x onerror=alert(2)>.\n"
     )
     return fake_settings
 
@@ -122,3 +125,20 @@ def test_an_entrys_own_links_are_part_of_its_hash(tmp_path: Path, data_dir: Path
     faq.write_text("- question: where is the guide?\n  answer: '[Here](https://example.org/b).'\n")
     after = faq_doc(load_corpus(data_dir).faq[-1], load_corpus(data_dir))
     assert before.text == after.text == "Here." and before.hash != after.hash
+
+
+def test_a_passage_answer_keeps_its_list_and_links_in_html_and_its_lines_in_text(
+    markdown_site: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    build_index(markdown_site, embedder_factory=fake_factory)
+    with TestClient(create_app(markdown_site, embedder_factory=fake_factory)) as client:
+        body = client.post("/api/ask", json={"question": "Which evening classes does the workshop run?"}).json()
+    assert body["kind"] == "passage", body
+    assert body["answer"] == (
+        "The workshop runs two evening classes:\n1. Fix-a-flat basics, with the repair guide.\n2. Gears and brakes ."
+    )
+    assert body["answer_html"] == (
+        "<p>The workshop runs two evening classes:</p><ol><li>Fix-a-flat basics, with "
+        '<a href="https://example.org/guide" rel="noopener noreferrer">the repair guide</a>.</li>'
+        "<li>Gears and brakes .</li></ol>"
+    )

@@ -15,7 +15,7 @@ from faqbot.index.build import build_index
 from faqbot.index.store import load_index
 from faqbot.server.app import create_app
 from faqbot.settings import Settings
-from tests.e2e.test_browser import PageWatch, ask, open_widget
+from tests.e2e.test_browser import PageWatch, ask, open_widget, shot
 from tests.fakes import HashingEmbedder
 from tests.support import free_port, require_chromium, serve_app
 
@@ -132,6 +132,21 @@ def test_the_widget_shows_a_markdown_answer_as_a_list_with_safe_links(site_url: 
     page.reload()
     page.locator(".msg .answer ul > li").first.wait_for()
     assert page.locator(".msg .answer ul > li").count() == 3 and page.evaluate(NOTHING_RUNS) == [None, 0, 0, 0]
+    assert errors(watch) == []
+
+
+def test_the_widget_shows_an_answer_cut_from_an_article_with_its_list_and_link(site_url: str, watch: PageWatch) -> None:
+    page = watch.page
+    page.goto(site_url + SECOND)
+    open_widget(page)
+    answer = ask(page, "What should I bring, a pump and tyre levers?")
+    rich = answer.locator(".answer")
+    items, rels = lists_and_links(rich)
+    assert items == ["spanners", "a truing stand"]  # the list the answer's "We lend:" announces
+    assert rels == ["noopener noreferrer"] and rich.locator("a").first.inner_text() == "a pump"
+    assert rich.locator("strong").inner_text() == "truing stand"
+    assert page.evaluate(NOTHING_RUNS) == [None, 0, 0, 0]
+    shot(page, "widget-passage-list.png")
     assert errors(watch) == []
 
 

@@ -79,5 +79,6 @@ def test_a_section_is_split_into_sentences_when_first_asked_for(
     section = article.sections[1]
     assert sections._split == {}
     expected = tuple(s for p in section.paragraphs for s in split_sentences(p))
-    assert sections.get((article.slug, section.anchor)) == expected and len(sections._split) == 1
+    found = sections.get((article.slug, section.anchor))
+    assert found is not None and found.sentences == expected and len(sections._split) == 1
     assert sections.get(("no-such-article", "x")) is None

@@ -38,4 +38,4 @@ class Answer:
     from_cache: bool = field(default=False, repr=False)  # for the cache-hit metric, not the API
     interpreted_as: str | None = None  # what the question was taken to mean, when the conversation changed it
     follow_ups: list[str] = field(default_factory=list)  # questions a reader is likely to ask next
-    answer_html: str | None = None  # an FAQ answer's Markdown as sanitised HTML (faqbot.content.markdown)
+    answer_html: str | None = None  # the answer as sanitised HTML (faqbot.content.markdown, .blocks)

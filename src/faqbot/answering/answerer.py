@@ -22,7 +22,7 @@ import numpy as np
 from faqbot.answering.answer import DECLINE_MESSAGE, Answer, Source
 from faqbot.answering.confidence import LOOKAHEAD, NEAR_TIE, confidence_of, runner_up
 from faqbot.answering.conversation import Turn
-from faqbot.answering.excerpt import excerpt, section_sentences
+from faqbot.answering.excerpt import Excerpt, excerpt, section_sentences, whole_passage
 from faqbot.answering.query import SMALLTALK_LEXICAL, Query, QueryReader
 from faqbot.content.articles import Article
 from faqbot.embedding.embedder import Embedder, Encoded, encode_questions
@@ -172,7 +172,10 @@ class Answerer:
         best = self.index.docs[hits[0].doc]
         close = self._near_tie(hits)
         follow_ups = [q for q in self._faq_questions(scores, FOLLOW_UP_CANDIDATES) if q != best.question]
-        text = best.text if best.kind == "faq" or whole else self._trim(hits[0].doc, encoded.vector)
+        if best.kind == "faq":
+            text, html = best.text, best.answer_html()
+        else:
+            text, html = self._passage_answer(hits[0].doc, encoded.vector, whole=whole)
         return Answer(
             True,
             text,
@@ -183,7 +186,7 @@ class Answerer:
             close,
             version,
             follow_ups=follow_ups,
-            answer_html=best.answer_html(),
+            answer_html=html,
         )
 
     def _near_tie(self, hits: list[Hit]) -> list[str]:
@@ -209,11 +212,13 @@ class Answerer:
         """The questions of the FAQ entries closest to the question: answerable, by construction."""
         return [self.index.docs[hit.doc].question for hit in scores.top(count, among=self.index.faq_mask)]
 
-    def _trim(self, doc_index: int, vector: np.ndarray) -> str:
-        """The passage's answering excerpt (faqbot.answering.excerpt)."""
+    def _passage_answer(self, doc_index: int, vector: np.ndarray, *, whole: bool) -> Excerpt:
+        """The passage's answering excerpt (faqbot.answering.excerpt), or all of it when `whole`, as
+        plain text and as laid out in its section (a list as a list)."""
         doc = self.index.docs[doc_index]
+        section = self._sections.get((doc.article, doc.url.rsplit("#", 1)[-1]))
         start = self.index.sentence_offsets[doc_index]
-        if start < 0:
-            return doc.text
+        if whole or start < 0:
+            return whole_passage(doc, section)
         similarities = self.index.sentence_vectors[start : start + len(doc.sentences)] @ vector
-        return excerpt(doc, similarities, self._sections.get((doc.article, doc.url.rsplit("#", 1)[-1])))
+        return excerpt(doc, similarities, section)

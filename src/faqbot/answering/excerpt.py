@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
-from faqbot.content.articles import Article
+from faqbot.content.articles import Article, Section
+from faqbot.content.blocks import Piece, render
 from faqbot.content.documents import Doc
 from faqbot.text import split_sentences
 
@@ -31,6 +33,7 @@ _LEANS_BACK = re.compile(
     re.IGNORECASE,
 )
 MAX_LEAN_BACK = 2  # sentences an answer may reach back for what its first one refers to
+MAX_LIST_FOLLOW = 8  # sentences of a list an answer ending on its announcing colon goes on with
 MAX_SPLIT_SECTIONS = 65_536  # sections whose sentences are kept once split
 
 
@@ -39,44 +42,114 @@ def leans_back(sentence: str) -> bool:
     return bool(_LEANS_BACK.match(sentence.lstrip("\"'([ ")))
 
 
+class SplitSection(NamedTuple):
+    """A section's sentences, split as passages split them, and where each sits."""
+
+    section: Section
+    sentences: tuple[str, ...]
+    paragraph: tuple[int, ...]  # the paragraph each sentence is from
+    within: tuple[int, ...]  # its place among that paragraph's sentences
+
+
+class Excerpt(NamedTuple):
+    text: str  # plain: a paragraph or list item a line
+    html: str | None  # the same as the widget shows it (faqbot.content.blocks); None outside a known section
+
+
 class SectionSentences:
     """Each section's sentences, split as passages split them, by (article slug, section anchor):
     split when first asked for (an answer asks for one; a large site has a million), then kept."""
 
     def __init__(self, articles: Sequence[Article]):
         self._sections = {(a.slug, s.anchor): s for a in articles for s in a.sections}
-        self._split: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._split: dict[tuple[str, str], SplitSection] = {}
 
-    def get(self, key: tuple[str, str]) -> tuple[str, ...] | None:
+    def get(self, key: tuple[str, str]) -> SplitSection | None:
         found = self._split.get(key)
         if found is None and key in self._sections:
             if len(self._split) >= MAX_SPLIT_SECTIONS:
                 self._split.clear()
-            section = self._sections[key]
-            found = self._split[key] = tuple(s for p in section.paragraphs for s in split_sentences(p))
+            found = self._split[key] = split_section(self._sections[key])
         return found
+
+
+def split_section(section: Section) -> SplitSection:
+    sentences: list[str] = []
+    paragraph: list[int] = []
+    within: list[int] = []
+    for number, text in enumerate(section.paragraphs):
+        split = split_sentences(text)
+        sentences += split
+        paragraph += [number] * len(split)
+        within += range(len(split))
+    return SplitSection(section, tuple(sentences), tuple(paragraph), tuple(within))
 
 
 def section_sentences(articles: Sequence[Article]) -> SectionSentences:
     return SectionSentences(articles)
 
 
-def excerpt(doc: Doc, similarities: np.ndarray, section: tuple[str, ...] | None) -> str:
+def excerpt(doc: Doc, similarities: np.ndarray, section: SplitSection | None) -> Excerpt:
     """The answering excerpt of passage `doc`, given each of its sentences' cosine to the question:
     the best sentence with the one before and the one after it in its section, reaching further
     back while the first sentence leans on the one before it."""
     sentences = doc.sentences
     if len(sentences) == 0:
-        return doc.text
+        return Excerpt(doc.text, None)
     best = int(np.argmax(similarities))
-    where = _locate(sentences, section) if section else None
-    full, position = (section, where + best) if section and where is not None else (sentences, best)
+    where = _locate(sentences, section.sentences) if section else None
+    full, position = (section.sentences, where + best) if section and where is not None else (sentences, best)
     start, end = max(0, position - 1), min(len(full), position + 2)
     reached = 0
     while start > 0 and leans_back(full[start]) and reached < MAX_LEAN_BACK:
         start -= 1
         reached += 1
-    return " ".join(full[start:end])
+    if section is None or where is None:
+        return Excerpt(" ".join(full[start:end]), None)
+    return laid_out(section, start, _through_list(section, start, end))
+
+
+def _through_list(section: SplitSection, start: int, end: int) -> int:
+    """`end`, or the end of the list an excerpt's sentence announces ("Bring:", "To return an
+    item:") when it goes on past `end`: an answer that stops on its colon, or one item in, says
+    nothing (at most MAX_LIST_FOLLOW of the list's sentences)."""
+    colons = [i for i in range(start, end) if section.sentences[i].endswith(":")]
+    if not colons:
+        return end
+    stop = colons[-1] + 1
+    while (
+        stop < len(section.sentences)
+        and stop - colons[-1] <= MAX_LIST_FOLLOW
+        and section.section.block(section.paragraph[stop]).containers
+    ):
+        stop += 1
+    return max(end, stop)
+
+
+def whole_passage(doc: Doc, section: SplitSection | None) -> Excerpt:
+    """All of passage `doc`, laid out as in its section (plain when its section is not known)."""
+    where = _locate(doc.sentences, section.sentences) if section and doc.sentences else None
+    if section is None or where is None:
+        return Excerpt(doc.text, None)
+    return laid_out(section, where, where + len(doc.sentences))
+
+
+def laid_out(section: SplitSection, start: int, end: int) -> Excerpt:
+    """Sentences start..end of a section, a paragraph or list item a line, and as HTML."""
+    pieces: list[Piece] = []
+    position = start
+    while position < end:
+        number = section.paragraph[position]
+        stop = position
+        while stop < end and section.paragraph[stop] == number:
+            stop += 1
+        block = section.section.block(number)
+        first, last = section.within[position], section.within[stop - 1] + 1
+        html = block.html[first:last] if block.html else None
+        pieces.append(Piece(block, section.sentences[position:stop], html))
+        position = stop
+    text, html_text = render(pieces)
+    return Excerpt(text, html_text)
 
 
 def _locate(sentences: tuple[str, ...], section: tuple[str, ...]) -> int | None:

@@ -3,7 +3,8 @@
 Each `## heading` starts a section (its anchor is the slug of the heading); text before the first
 heading is the introduction. Deeper headings, lists and quotes belong to the enclosing section.
 A section's paragraphs are plain text: a link's text without its address, no inline HTML tag
-(faqbot.content.markdown renders the page, through its allow-list).
+(faqbot.content.markdown renders the page, through its allow-list); its blocks keep which list or
+quote holds each paragraph and its markup (faqbot.content.blocks), for answers cut from it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 import yaml
 from markdown_it.token import Token
 
-from faqbot.content.markdown import markdown_parser
+from faqbot.content.blocks import PLAIN, Block, Container
+from faqbot.content.markdown import markdown_parser, sentence_html
 from faqbot.errors import DataError
 from faqbot.text import read_utf8, slugify
 
@@ -28,6 +30,10 @@ class Section:
     anchor: str
     paragraphs: tuple[str, ...]
     line: int  # 1-based line of the heading (or of the first paragraph for the introduction)
+    blocks: tuple[Block, ...] = ()  # one a paragraph; () when every paragraph is plain prose
+
+    def block(self, paragraph: int) -> Block:
+        return self.blocks[paragraph] if self.blocks else PLAIN
 
 
 @dataclass(frozen=True)
@@ -132,36 +138,74 @@ def inline_text(token: Token) -> str:
     return "".join(parts).strip()
 
 
+_LIST_OPEN = {"bullet_list_open", "ordered_list_open"}
+_CLOSE = {"bullet_list_close", "ordered_list_close", "list_item_close", "blockquote_close"}
+
+
 def _sections(path: Path, body: str, body_start: int, title: str) -> list[Section]:
-    tokens = markdown_parser().parse(body)
+    parser = markdown_parser()
+    tokens = parser.parse(body)
     sections: list[Section] = []
     current_title, current_anchor, current_line = "Introduction", INTRODUCTION_ANCHOR, body_start
     paragraphs: list[str] = []
+    blocks: list[Block] = []
+    containers: list[Container] = []  # the lists, items and quotes open where the walk is
+    serial = 0
     seen_anchors: dict[str, int] = {}
+
+    def close_section() -> None:
+        kept = tuple(blocks) if any(b != PLAIN for b in blocks) else ()
+        sections.append(Section(current_title, current_anchor, tuple(paragraphs), current_line, kept))
+
     index = 0
     while index < len(tokens):
         token = tokens[index]
         line = body_start + (token.map[0] if token.map else 0)
-        if token.type == "heading_open" and token.tag in ("h1", "h2"):
+        if token.type == "heading_open" and token.tag in ("h1", "h2") and not containers:
             heading = inline_text(tokens[index + 1])
             if not heading:
                 raise DataError(path, "a heading has no text", line=line)
             if paragraphs or current_anchor != INTRODUCTION_ANCHOR:
-                sections.append(Section(current_title, current_anchor, tuple(paragraphs), current_line))
+                close_section()
             anchor = slugify(heading)
             if anchor in seen_anchors:
                 raise DataError(
                     path, f"two sections have the heading {heading!r} (first at line {seen_anchors[anchor]})", line=line
                 )
             seen_anchors[anchor] = line
-            current_title, current_anchor, current_line, paragraphs = heading, anchor, line, []
+            current_title, current_anchor, current_line, paragraphs, blocks = heading, anchor, line, [], []
             index += 3
             continue
-        if token.type == "inline":
+        serial += 1
+        if token.type in _LIST_OPEN:
+            start = token.attrGet("start") if token.tag == "ol" else 0
+            containers.append(Container(token.tag, serial, int(start) if isinstance(start, int | str) else 1))
+        elif token.type == "list_item_open":
+            parent = containers[-1]
+            containers.append(Container("li", serial, parent.number if parent.tag == "ol" else 0))
+            if parent.tag == "ol":  # the next item's number
+                containers[-2] = parent._replace(number=parent.number + 1)
+        elif token.type == "blockquote_open":
+            containers.append(Container("blockquote", serial))
+        elif token.type in _CLOSE and containers:
+            containers.pop()
+        elif token.type == "inline":
             text = inline_text(token)
             if text:
                 paragraphs.append(text)
+                blocks.append(Block(_as_shown(containers), sentence_html(parser, token)))
         index += 1
     if paragraphs or current_anchor != INTRODUCTION_ANCHOR:
-        sections.append(Section(current_title, current_anchor, tuple(paragraphs), current_line))
+        close_section()
     return sections
+
+
+def _as_shown(containers: list[Container]) -> tuple[Container, ...]:
+    """The containers as a paragraph inside them sees them: an ordered list's start, not its next number."""
+    shown: list[Container] = []
+    for position, container in enumerate(containers):
+        inner = containers[position + 1] if position + 1 < len(containers) else None
+        if container.tag == "ol" and inner is not None and inner.tag == "li":
+            container = container._replace(number=1)  # serial tells lists apart; the item carries its number
+        shown.append(container)
+    return tuple(shown)

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Literal, NamedTuple
 
 from faqbot.content.articles import Article, Section
+from faqbot.content.blocks import Block, Container
 from faqbot.content.corpus import Corpus
 from faqbot.content.faq import FaqEntry
 from faqbot.content.markdown import to_html, to_plain
@@ -70,9 +71,9 @@ class Doc:
         return [window, *(Key("sentence", (f"{self.section}. {s}",), (1.0,)) for s in self.sentences)]
 
     def answer_html(self) -> str | None:
-        """An FAQ answer as safe HTML (faqbot.content.markdown), for the widget and the pages; None for a
-        passage, which is shown as its plain text. (An index built before answers kept their Markdown
-        has none: its text is rendered.)"""
+        """An FAQ answer as safe HTML (faqbot.content.markdown), for the widget and the pages; None for
+        a passage, whose answer is laid out from its section (faqbot.answering.excerpt). (An index
+        built before answers kept their Markdown has none: its text is rendered.)"""
         return to_html(self.markdown or self.text) if self.kind == "faq" else None
 
     def lexical_text(self) -> str:
@@ -137,7 +138,16 @@ def article_to_dict(article: Article) -> dict[str, object]:
 
 def article_from_dict(data: dict[str, object]) -> Article:
     sections = tuple(
-        Section(title=s["title"], anchor=s["anchor"], paragraphs=tuple(s["paragraphs"]), line=s["line"])
+        Section(
+            title=s["title"],
+            anchor=s["anchor"],
+            paragraphs=tuple(s["paragraphs"]),
+            line=s["line"],
+            blocks=tuple(
+                Block(tuple(Container(*c) for c in containers), tuple(html))
+                for containers, html in s.get("blocks") or ()
+            ),
+        )
         for s in data["sections"]  # type: ignore[attr-defined]
     )
     return Article(**{**data, "sections": sections})  # type: ignore[arg-type]

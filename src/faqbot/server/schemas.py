@@ -95,9 +95,10 @@ class AskResponse(BaseModel):
     )
     answer_html: str | None = Field(
         None,
-        description="An FAQ answer as HTML, when kind is faq: its Markdown (links, lists, emphasis, code) rendered "
-        "and sanitised by a strict allow-list (p, br, ul, ol, li, a, em, strong, code, pre, blockquote; links keep "
-        "only href and title, with rel='noopener noreferrer'). Null for passages, small talk and declines.",
+        description="The answer as HTML: an FAQ answer's Markdown (links, lists, emphasis, code) rendered, or a "
+        "passage's excerpt laid out as in its article (its lists as lists, its links as links); sanitised by a strict "
+        "allow-list (p, br, ul, ol, li, a, em, strong, code, pre, blockquote; links keep only href and title, with "
+        "rel='noopener noreferrer'). Null for small talk and declines.",
     )
     confidence: float = Field(ge=0.0, le=1.0)
     kind: Literal["faq", "passage", "smalltalk", "none"] = Field(
