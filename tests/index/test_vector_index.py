@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -55,6 +56,14 @@ def test_approximate_indexes_find_the_exact_top_10(kind: str) -> None:
     # Asking for more candidates than efSearch must still return them all.
     _, many = search(approximate, queries[:1], 300)
     assert (many[0] >= 0).sum() == 300
+
+
+def test_ivf_cells_are_directions_so_a_search_picks_them_by_angle() -> None:
+    vectors = clustered(FLAT_LIMIT + 1_000)
+    index = build_vector_index(vectors, 64, "ivf")
+    ivf = faiss.extract_index_ivf(index)
+    centroids = ivf.quantizer.reconstruct_n(0, ivf.nlist)
+    assert np.allclose(np.linalg.norm(centroids, axis=1), 1.0, atol=1e-4)
 
 
 def test_the_manifest_records_a_forced_index_type_and_answers_are_unchanged(
