@@ -17,7 +17,8 @@ import yaml
 from markdown_it.token import Token
 
 from faqbot.content.blocks import PLAIN, Block, Container
-from faqbot.content.markdown import markdown_parser, sentence_html
+from faqbot.content.markdown import markdown_parser
+from faqbot.content.sentence_markup import sentence_html
 from faqbot.errors import DataError
 from faqbot.text import read_utf8, slugify
 

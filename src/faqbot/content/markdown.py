@@ -11,16 +11,11 @@ matches nothing), a list item on a line of its own.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import cast
 
 import lxml.html
 import nh3
 from lxml.html import HtmlElement
 from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-
-from faqbot.text import split_sentences
 
 # What an answer may show: the structure of prose, never anything that runs or loads.
 ANSWER_TAGS = frozenset({"p", "br", "ul", "ol", "li", "a", "em", "strong", "code", "pre", "blockquote"})
@@ -104,110 +99,3 @@ def _lines(element: HtmlElement, indent: str) -> list[str]:
         inline.append(child.tail or "")
     flush()
     return lines
-
-
-# Inline tokens that make a paragraph more than its text: shown as HTML in an answer.
-_MARKUP = frozenset({"link_open", "em_open", "strong_open", "code_inline", "html_inline"})
-
-
-def sentence_html(parser: MarkdownIt, token: Token) -> tuple[str, ...]:
-    """Each sentence of a paragraph's inline token as sanitised inline HTML, its links, emphasis and
-    code kept; () when it has no markup (its sentences are their own text).
-
-    The sentences are those faqbot.text.split_sentences finds in the paragraph's plain text
-    (faqbot.content.articles.inline_text): every text token is cut at the sentence's place in that
-    text, and a link or emphasis is kept around what it holds of the sentence, so a link that spans
-    two sentences is a link in both.
-    """
-    children = token.children or []
-    if not any(child.type in _MARKUP for child in children):
-        return ()
-    pieces = [_text_of(child) for child in children]
-    raw = "".join(pieces)
-    where = _collapsed_positions(raw)
-    starts = [0]
-    for piece in pieces:
-        starts.append(starts[-1] + len(piece))
-    pairs = _pairs(children)
-    collapsed = " ".join(raw.split())
-    html: list[str] = []
-    cursor = 0
-    for sentence in split_sentences(collapsed):
-        first = collapsed.find(sentence, cursor)
-        if first < 0:  # not the text the sentences came from: never cut what cannot be placed
-            return ()
-        last = first + len(sentence)
-        cursor = last
-        html.append(_slice(parser, children, pieces, starts, where, pairs, first, last))
-    return tuple(html)
-
-
-def _text_of(child: Token) -> str:
-    if child.type in ("text", "code_inline"):
-        return child.content
-    return " " if child.type in ("softbreak", "hardbreak") else ""
-
-
-def _collapsed_positions(raw: str) -> list[int]:
-    """Each character's index in the text with its white space runs made one space and stripped
-    (-1 before the first word; every character of a run has the run's index)."""
-    positions: list[int] = []
-    count, in_space = 0, True
-    for char in raw:
-        if char.isspace():
-            if in_space:
-                positions.append(count - 1)
-            else:
-                positions.append(count)
-                count += 1
-                in_space = True
-        else:
-            positions.append(count)
-            count += 1
-            in_space = False
-    return positions
-
-
-def _pairs(children: list[Token]) -> dict[int, int]:
-    """Each opening token's closing token, and each closing token's opening one (by index)."""
-    pairs: dict[int, int] = {}
-    stack: list[int] = []
-    for index, child in enumerate(children):
-        if child.nesting == 1:
-            stack.append(index)
-        elif child.nesting == -1 and stack:
-            opening = stack.pop()
-            pairs[opening], pairs[index] = index, opening
-    return pairs
-
-
-def _slice(
-    parser: MarkdownIt,
-    children: list[Token],
-    pieces: list[str],
-    starts: list[int],
-    where: list[int],
-    pairs: dict[int, int],
-    first: int,
-    last: int,
-) -> str:
-    """The HTML of what lies between `first` and `last` of the collapsed text."""
-    cut: list[str] = []
-    for index, piece in enumerate(pieces):
-        span = where[starts[index] : starts[index + 1]]
-        cut.append("".join(char for char, at in zip(piece, span, strict=True) if first <= at < last))
-    kept: list[Token] = []
-    for index, child in enumerate(children):
-        if pieces[index]:
-            if cut[index]:
-                kept.append(child.copy(type="text" if child.type != "code_inline" else child.type, content=cut[index]))
-        elif index in pairs:
-            low, high = sorted((index, pairs[index]))
-            if any(cut[low + 1 : high]):
-                kept.append(child)
-        elif child.type == "html_inline":  # a lone raw tag: kept where its next character is
-            at = where[starts[index]] if starts[index] < len(where) else -2
-            if first <= at < last:
-                kept.append(child)
-    renderer = cast(RendererHTML, parser.renderer)  # markdown_parser's: the HTML renderer
-    return sanitise(renderer.renderInline(kept, parser.options, {})).strip()
