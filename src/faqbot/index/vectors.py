@@ -59,11 +59,8 @@ def build_from_rows(
         index = faiss.IndexIVFScalarQuantizer(
             faiss.IndexFlatIP(dimension), dimension, cells, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
         )
-        # Spherical k-means (unit centroids): a search picks cells by inner product, and a plain mean's
-        # length (long for a tight cluster, short for a loose one) would pick cells by their spread, not
-        # their direction. Same cost; at equal cells read, recall@10 against exact search went up on the
-        # scale benchmark's vectors (bench/scale_e2e.py): 0.79 -> 0.85 at 10k passages reading 64 cells,
-        # 0.86 -> 0.90 at 100k reading 128, and the cells came out evener (sizes' spread 1.35 -> 0.87).
+        # Spherical k-means (unit centroids), so a search picks cells by angle, not by a cluster's spread.
+        # FAISS's IndexIVF already sets this for inner product; said here so it stays so.
         index.cp.spherical = True
         # k-means on a sample: 64 points a cell is plenty, and training on a million costs minutes.
         rng = np.random.default_rng(0)
