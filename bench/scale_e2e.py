@@ -153,7 +153,7 @@ def recall(answerer: Any, questions: list[str]) -> dict[str, Any]:
     from faqbot.index.vectors import search, tune
 
     index = answerer.index.vectors
-    if not isinstance(index, faiss.IndexIVF):
+    if not isinstance(index, faiss.IndexIVF | faiss.IndexRefine):
         return {"recall_at_10": 1.0}
     spec = os.environ.get("FAQBOT_EMBEDDER")  # module:name (read here too, to measure older faqbots)
     embedder = getattr(importlib.import_module(spec.split(":")[0]), spec.split(":")[1])("") if spec else None
@@ -162,9 +162,12 @@ def recall(answerer: Any, questions: list[str]) -> dict[str, Any]:
         encoded = embedder.encode([question])[0] if embedder else answerer.encode(question).vector
         vector = np.asarray(encoded, dtype=np.float32).reshape(1, -1)
         _, served = search(index, vector, 10)
-        index.nprobe = index.nlist
-        _, exact = search(index, vector, 10)
-        tune(index)  # as served
+        if isinstance(index, faiss.IndexRefine):  # every vector, exactly (as float16)
+            _, exact = faiss.downcast_index(index.refine_index).search(vector, 10)
+        else:
+            index.nprobe = index.nlist
+            _, exact = search(index, vector, 10)
+            tune(index)  # as served
         found.append(len(set(served[0]) & set(exact[0])) / 10)
     return {"recall_at_10": round(statistics.mean(found), 3)}
 

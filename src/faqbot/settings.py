@@ -55,7 +55,7 @@ class Settings(BaseSettings):
         le=256,
         description="Threads per question encode (default 1); the server runs cores / this encoders side by side.",
     )
-    index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+    index_type: Literal["auto", "flat", "hnsw", "ivf", "ivfpq"] = Field(
         "auto", description="FAISS index: exact flat while small, approximate beyond (auto), or forced."
     )
     threshold: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0, description="Decline below this confidence.")
