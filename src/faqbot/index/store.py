@@ -5,8 +5,8 @@
       builds/<version>-<time>/
         manifest.json        model, dimension, counts, corpus hash, format version, build time
         vectors.faiss        FAISS inner-product index, one row per key (a unit vector, or a
-                             weighted mean of some: Doc.keys; flat, HNSW or IVF by size:
-                             faqbot.index.vectors)
+                             weighted mean of some: Doc.keys; flat, or IVF-PQ re-scored
+                             against float16 vectors, by size: faqbot.index.vectors)
         key_docs.npy         for each vector row, the document it belongs to
         sentences.npy        unit vectors of passage sentences, for trimming answers, and
         sentence_offsets.npy where each document's start (-1: none)

@@ -31,7 +31,7 @@ IVF_NPROBE = 64  # cells searched at least
 IVF_PROBE_SHARE = 1 / 32  # of the cells searched at least
 IVF_MIN_SCAN = 20_000  # vectors a search reads at least
 PQ_PIECE = 4  # dimensions one 4-bit product-quantization code stands for (a 384-d vector: 96 codes)
-PQ_PROBE_SHARE = 1 / 8  # of the cells an `ivfpq` search reads at least
+PQ_PROBE_SHARE = 1 / 6  # of the cells an `ivfpq` search reads at least
 PQ_MIN_SCAN = 80_000  # coded vectors an `ivfpq` search reads at least
 REFINE_FACTOR = 2  # an `ivfpq` search re-scores this many times the results it returns
 REFINE_MIN = 256  # and at least this many (the answerer asks for 256: faqbot.search.retrieval)
@@ -133,7 +133,9 @@ def probes(cells: int, vectors: int, *, coded: bool = False) -> int:
     million passages (4M vectors, 4,096 cells) 0.93 with 64 cells, 0.943 with 128 (a 32nd), 0.953
     with 256, which halved the answers a second at 16 clients (115 -> 73 on 2 cores): a 32nd it is.
     Coded vectors scan about five times faster (0.93 ms for 512 of 2,556 cells at 408k vectors,
-    recall 0.952, against 1.81 ms for 256 float16 ones, recall 0.920): an eighth of the cells.
+    recall 0.952, against 1.81 ms for 256 float16 ones, recall 0.920). At a million passages an
+    eighth of the cells gave 0.949 at 142 answers a second (16 clients, 2 cores; float16 and a 32nd:
+    0.943 at 112): a sixth it is.
     """
     per_cell = max(1.0, vectors / max(1, cells))
     share, scan = (PQ_PROBE_SHARE, PQ_MIN_SCAN) if coded else (IVF_PROBE_SHARE, IVF_MIN_SCAN)
