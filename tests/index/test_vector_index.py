@@ -13,7 +13,7 @@ from faqbot.answering.engine import load_engine
 from faqbot.embedding.embedder import Embedder
 from faqbot.index.build import build_index
 from faqbot.index.store import load_index
-from faqbot.index.vectors import FLAT_LIMIT, IVF_NPROBE, build_vector_index, choose_kind, probes, search
+from faqbot.index.vectors import FLAT_LIMIT, IVF_NPROBE, PQ_MIN_VECTORS, build_vector_index, choose_kind, probes, search
 from faqbot.settings import Settings
 
 
@@ -30,6 +30,8 @@ def test_auto_is_exact_up_to_the_limit_and_approximate_beyond() -> None:
     assert choose_kind(FLAT_LIMIT, "auto") == "flat"
     assert choose_kind(FLAT_LIMIT + 1, "auto") == "ivfpq"
     assert choose_kind(10, "hnsw") == "hnsw"  # an operator's choice wins
+    assert choose_kind(PQ_MIN_VECTORS, "ivfpq") == "ivfpq"
+    assert choose_kind(PQ_MIN_VECTORS - 1, "ivfpq") == "ivf"  # too few vectors to learn codes from
 
 
 def test_an_ivf_search_reads_enough_vectors_and_a_share_of_many_cells() -> None:
@@ -83,3 +85,13 @@ def test_the_manifest_records_a_forced_index_type_and_answers_are_unchanged(
     assert flat_answers is not None and hnsw_answers is not None
     for question in ["What is green AI?", "Who can contribute?", "economic implications of open models"]:
         assert flat_answers.answer(question).sources == hnsw_answers.answer(question).sources
+
+
+def test_a_site_too_small_for_product_quantization_builds_ivf_when_it_is_forced(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    forced = fake_settings.model_copy(update={"index_type": "ivfpq"})
+    build_index(forced, embedder_factory=fake_factory)
+    assert load_index(forced.index_dir).manifest.index_type == "ivf"
+    answerer = load_engine(forced, fake_factory).answerer
+    assert answerer is not None and answerer.answer("Who can contribute?").sources

@@ -33,6 +33,7 @@ IVF_MIN_SCAN = 20_000  # vectors a search reads at least
 PQ_PIECE = 4  # dimensions one 4-bit product-quantization code stands for (a 384-d vector: 96 codes)
 PQ_PROBE_SHARE = 1 / 6  # of the cells an `ivfpq` search reads at least
 PQ_MIN_SCAN = 80_000  # coded vectors an `ivfpq` search reads at least
+PQ_MIN_VECTORS = 39 * 16  # a code's 16 values are learnt by k-means, which FAISS asks 39 points a value for
 REFINE_FACTOR = 2  # an `ivfpq` search re-scores this many times the results it returns
 REFINE_MIN = 256  # and at least this many (the answerer asks for 256: faqbot.search.retrieval)
 IVF_MAX_CELLS = 4096  # 4·sqrt(vectors) cells up to this: past ~1M vectors, more cells cost build time (k-means)
@@ -40,6 +41,10 @@ ADD_ROWS = 65_536  # vectors added to an index at a time while it is built
 
 
 def choose_kind(count: int, setting: str = "auto") -> str:
+    """The index for `count` vectors: the setting's, but `ivfpq` needs PQ_MIN_VECTORS to learn its
+    codes from (fewer get `ivf`, whose cells need none)."""
+    if setting == "ivfpq" and count < PQ_MIN_VECTORS:
+        return "ivf"
     if setting != "auto":
         return setting
     return "flat" if count <= FLAT_LIMIT else "ivfpq"
