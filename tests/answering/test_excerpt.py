@@ -80,3 +80,38 @@ def test_an_answer_ending_on_the_colon_that_announces_a_list_goes_on_with_the_li
         "<p>Flats happen to everyone.</p><p>Carry these on every ride:</p>"
         "<ul><li>A spare tube.</li><li>Two tyre levers.</li></ul>"
     )
+
+
+def steps_section(items: int) -> SplitSection:
+    """Prose, a lead-in, an ordered list of `items` steps, prose after it."""
+    paragraphs = ("Starters take a week.", "Before you begin, gather the following:")
+    paragraphs += tuple(f"Step number {n} of the recipe." for n in range(1, items + 1))
+    paragraphs += ("You can buy a jar at any kitchen shop.", "Feed it daily.")
+    blocks = (PLAIN, PLAIN) + tuple(Block((Container("ol", 1), Container("li", 2 + n, n))) for n in range(1, items + 1))
+    return split_section(Section("Starter", "starter", paragraphs, 1, blocks=blocks + (PLAIN, PLAIN)))
+
+
+def test_an_answer_touching_a_list_shows_it_whole_with_the_sentence_that_announces_it() -> None:
+    section = steps_section(4)
+    after = section.sentences.index("You can buy a jar at any kitchen shop.")
+    doc = Doc("p", "passage", "S", "Starter", "/a#starter", "", article="a", sentences=section.sentences[after - 1 :])
+    text, html = excerpt(doc, np.array([0.1, 0.9, 0.2]), section)  # best: the sentence after the list
+    assert text.splitlines() == [
+        "Before you begin, gather the following:",
+        *(f"{n}. Step number {n} of the recipe." for n in range(1, 5)),
+        "You can buy a jar at any kitchen shop.",
+        "Feed it daily.",
+    ]
+    assert html is not None and html.count("<li>") == 4 and "<ol>" in html
+    # The best sentence inside the list: never step 3 without steps 1 and 2.
+    doc = Doc("p", "passage", "S", "Starter", "/a#starter", "", article="a", sentences=section.sentences[3:6])
+    text, _ = excerpt(doc, np.array([0.1, 0.9, 0.2]), section)
+    assert text.splitlines()[0] == "Before you begin, gather the following:" and "4. Step number 4" in text
+
+
+def test_a_long_list_is_not_shown_whole() -> None:
+    section = steps_section(20)
+    doc = Doc("p", "passage", "S", "Starter", "/a#starter", "", article="a", sentences=section.sentences[10:13])
+    text, html = excerpt(doc, np.array([0.1, 0.9, 0.2]), section)
+    assert text.splitlines() == [f"{n}. Step number {n} of the recipe." for n in (9, 10, 11)]
+    assert html is not None and html.startswith('<ol start="9">')

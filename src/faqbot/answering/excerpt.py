@@ -33,7 +33,7 @@ _LEANS_BACK = re.compile(
     re.IGNORECASE,
 )
 MAX_LEAN_BACK = 2  # sentences an answer may reach back for what its first one refers to
-MAX_LIST_FOLLOW = 8  # sentences of a list an answer ending on its announcing colon goes on with
+MAX_LIST_SENTENCES = 12  # a list an excerpt touches is shown whole up to this many sentences
 MAX_SPLIT_SECTIONS = 65_536  # sections whose sentences are kept once split
 
 
@@ -106,24 +106,38 @@ def excerpt(doc: Doc, similarities: np.ndarray, section: SplitSection | None) ->
         reached += 1
     if section is None or where is None:
         return Excerpt(" ".join(full[start:end]), None)
-    return laid_out(section, start, _through_list(section, start, end))
+    return laid_out(section, *_whole_lists(section, start, end))
 
 
-def _through_list(section: SplitSection, start: int, end: int) -> int:
-    """`end`, or the end of the list an excerpt's sentence announces ("Bring:", "To return an
-    item:") when it goes on past `end`: an answer that stops on its colon, or one item in, says
-    nothing (at most MAX_LIST_FOLLOW of the list's sentences)."""
-    colons = [i for i in range(start, end) if section.sentences[i].endswith(":")]
-    if not colons:
-        return end
-    stop = colons[-1] + 1
-    while (
-        stop < len(section.sentences)
-        and stop - colons[-1] <= MAX_LIST_FOLLOW
-        and section.section.block(section.paragraph[stop]).containers
-    ):
-        stop += 1
-    return max(end, stop)
+def _whole_lists(section: SplitSection, start: int, end: int) -> tuple[int, int]:
+    """`start`, `end` widened to hold whole every list the excerpt touches, with the sentence that
+    announces it ("Before you begin, gather:"), when the list has at most MAX_LIST_SENTENCES: a
+    list is read as one thing, and an answer that starts on its last item, stops on its colon or
+    shows step 4 without step 3 leaves the reader guessing. A longer list keeps the excerpt."""
+    touched = [_list_of(section, i) for i in range(start, end)]
+    if section.sentences[end - 1].endswith(":") and end < len(section.sentences):
+        touched.append(_list_of(section, end))  # the list the excerpt's last sentence announces
+    for list_id in dict.fromkeys(t for t in touched if t is not None):
+        first = next(i for i in range(start, len(section.sentences)) if _list_of(section, i) == list_id)
+        while first > 0 and _list_of(section, first - 1) == list_id:
+            first -= 1
+        last = first
+        while last < len(section.sentences) and _list_of(section, last) == list_id:
+            last += 1
+        if last - first > MAX_LIST_SENTENCES:
+            continue
+        if first > 0 and section.sentences[first - 1].endswith(":"):
+            first -= 1
+        start, end = min(start, first), max(end, last)
+    return start, end
+
+
+def _list_of(section: SplitSection, sentence: int) -> int | None:
+    """The outermost list the sentence is in (its serial in the section), or None."""
+    for container in section.section.block(section.paragraph[sentence]).containers:
+        if container.tag in ("ul", "ol"):
+            return container.serial
+    return None
 
 
 def whole_passage(doc: Doc, section: SplitSection | None) -> Excerpt:
