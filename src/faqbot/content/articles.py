@@ -17,7 +17,7 @@ import yaml
 from markdown_it.token import Token
 
 from faqbot.content.blocks import PLAIN, Block, Container
-from faqbot.content.markdown import markdown_parser
+from faqbot.content.markdown import hidden_children, markdown_parser
 from faqbot.content.sentence_markup import sentence_html
 from faqbot.errors import DataError
 from faqbot.text import read_utf8, slugify
@@ -116,9 +116,25 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str, 
         raise DataError(
             path, f"the front matter is not valid YAML ({getattr(exc, 'problem', exc)})", line=line_no
         ) from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # YAML, but no value ("date: 2024-02-30")
+        raise DataError(
+            path,
+            f"a front matter value cannot be read ({exc}): quote it to keep it as text",
+            line=_bad_line(lines, closing),
+        ) from None
     if not isinstance(meta, dict):
         raise DataError(path, "the front matter must be 'key: value' lines", line=2)
     return meta, "".join(lines[closing:]), closing + 1
+
+
+def _bad_line(lines: list[str], closing: int) -> int:
+    """The first front matter line that cannot be read on its own (else the first line of it)."""
+    for number in range(2, closing):
+        try:
+            yaml.safe_load(lines[number - 1])
+        except (yaml.YAMLError, ValueError, OverflowError, RecursionError):
+            return number
+    return 2
 
 
 def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
@@ -129,14 +145,42 @@ def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
 
 
 def inline_text(token: Token) -> str:
-    """The plain text of an inline token: its text and code, no markup, no inline HTML."""
+    """The plain text of an inline token: its text and code, no markup, no inline HTML (nor what a
+    raw `<script>` or `<style>` holds)."""
     parts: list[str] = []
-    for child in token.children or []:
+    children = token.children or []
+    hidden = hidden_children(children)
+    for index, child in enumerate(children):
+        if index in hidden:
+            continue
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts).strip()
+
+
+def _check_read_to_the_end(path: Path, body: str, body_start: int, tokens: list[Token]) -> None:
+    """markdown-it stops reading an article at lists or quotes nested past its limit (20 levels: a
+    list and its item are two) and drops the rest silently; say so instead of losing the text. Only
+    an article that reaches the limit is parsed again, without it, to compare."""
+    limit = int(markdown_parser().options["maxNesting"])
+    if max((t.level for t in tokens), default=0) < limit - 1:
+        return
+    unlimited = markdown_parser()
+    unlimited.options["maxNesting"] = 10 * limit
+    try:
+        complete = unlimited.parse(body)
+    except RecursionError:
+        complete = []
+    if len(complete) != len(tokens):
+        deepest = next((t for t in tokens if t.level >= limit - 1 and t.map), None)
+        raise DataError(
+            path,
+            "lists or quotes are nested too deeply here (at most 9 lists inside each other): the text "
+            "after them cannot be read; flatten them",
+            line=body_start + (deepest.map[0] if deepest and deepest.map else 0),
+        )
 
 
 _LIST_OPEN = {"bullet_list_open", "ordered_list_open"}
@@ -146,6 +190,7 @@ _CLOSE = {"bullet_list_close", "ordered_list_close", "list_item_close", "blockqu
 def _sections(path: Path, body: str, body_start: int, title: str) -> list[Section]:
     parser = markdown_parser()
     tokens = parser.parse(body)
+    _check_read_to_the_end(path, body, body_start, tokens)
     sections: list[Section] = []
     current_title, current_anchor, current_line = "Introduction", INTRODUCTION_ANCHOR, body_start
     paragraphs: list[str] = []

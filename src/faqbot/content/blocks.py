@@ -54,6 +54,7 @@ def render(pieces: Sequence[Piece]) -> Rendered:
     lines: list[str] = []
     out: list[str] = []
     open_: tuple[Container, ...] = ()
+    numbers: dict[int, int] = {}  # an ordered list's last shown item number, by serial
     for piece in pieces:
         target = piece.block.containers
         kept = _common_prefix(open_, target)
@@ -61,6 +62,11 @@ def render(pieces: Sequence[Piece]) -> Rendered:
         out += [f"</{c.tag}>" for c in reversed(open_[kept:])]
         for position, container in enumerate(target[kept:], start=kept):
             out.append(_open_tag(container, target[position + 1] if position + 1 < len(target) else None))
+            if container.tag == "li" and position and target[position - 1].tag == "ol":
+                serial, previous = target[position - 1].serial, numbers.get(target[position - 1].serial)
+                if previous is not None and container.number != previous + 1:  # an item of no text between
+                    out[-1] = f'<li value="{container.number}">'
+                numbers[serial] = container.number
         open_ = target
         inline = " ".join(piece.html if piece.html is not None else (escape(s, quote=False) for s in piece.sentences))
         text = " ".join(piece.sentences)

@@ -10,16 +10,19 @@ matches nothing), a list item on a line of its own.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import lxml.html
 import nh3
 from lxml.html import HtmlElement
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 # What an answer may show: the structure of prose, never anything that runs or loads.
 ANSWER_TAGS = frozenset({"p", "br", "ul", "ol", "li", "a", "em", "strong", "code", "pre", "blockquote"})
-ANSWER_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+ANSWER_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "li": {"value"}}
+INLINE_TAGS = frozenset({"a", "em", "strong", "code", "br"})
 # An article page adds headings (with the anchors answers link to), rules and images.
 ARTICLE_TAGS = ANSWER_TAGS | {"h1", "h2", "h3", "h4", "h5", "h6", "hr", "img"}
 ARTICLE_ATTRIBUTES = {
@@ -37,11 +40,13 @@ def markdown_parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True})
 
 
-def sanitise(html: str, *, article: bool = False) -> str:
-    """`html` with only the allow-listed tags and attributes (an answer's, or an article page's)."""
+def sanitise(html: str, *, article: bool = False, inline: bool = False) -> str:
+    """`html` with only the allow-listed tags and attributes: an answer's, an article page's, or
+    (`inline`) those that may sit inside a paragraph or list item of an answer."""
+    tags = ARTICLE_TAGS if article else INLINE_TAGS if inline else ANSWER_TAGS
     return nh3.clean(
         html,
-        tags=set(ARTICLE_TAGS if article else ANSWER_TAGS),
+        tags=set(tags),
         attributes={k: set(v) for k, v in (ARTICLE_ATTRIBUTES if article else ANSWER_ATTRIBUTES).items()},
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
@@ -99,3 +104,26 @@ def _lines(element: HtmlElement, indent: str) -> list[str]:
         inline.append(child.tail or "")
     flush()
     return lines
+
+
+# Raw HTML elements whose content a page never shows (the allow-list drops it with them).
+_HIDDEN = re.compile(r"<(script|style|template|noscript|textarea|title|iframe|object|svg|math)\b", re.IGNORECASE)
+
+
+def hidden_children(children: list[Token]) -> frozenset[int]:
+    """The inline tokens inside a raw `<script>`, `<style>`... of a paragraph: their text is no
+    reader's, so it is neither embedded, indexed nor shown (the FAQ path gets the same from the
+    sanitised HTML's text)."""
+    hidden: set[int] = set()
+    inside: str | None = None
+    for index, child in enumerate(children):
+        if child.type == "html_inline":
+            if inside is None:
+                found = _HIDDEN.match(child.content)
+                if found and not child.content.rstrip().endswith("/>"):
+                    inside = found.group(1).lower()
+            elif re.match(rf"</{inside}\s*>", child.content, re.IGNORECASE):
+                inside = None
+        elif inside is not None:
+            hidden.add(index)
+    return frozenset(hidden)

@@ -15,18 +15,23 @@ from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
-from faqbot.content.markdown import sanitise
+from faqbot.content.markdown import hidden_children, sanitise
 from faqbot.text import split_sentences
 
+# Each sentence is cut from the whole paragraph: past this many characters of Markdown (a page of
+# prose; an attacker's 80 KB paragraph took 33 s) its sentences are shown as their plain text.
+MAX_MARKED_PARAGRAPH = 5_000
 # Inline tokens that make a paragraph more than its text.
 _MARKUP = frozenset({"link_open", "em_open", "strong_open", "code_inline", "html_inline"})
 
 
 def sentence_html(parser: MarkdownIt, token: Token) -> tuple[str, ...]:
-    """Each sentence of a paragraph's inline token as sanitised inline HTML; () when it has no
-    markup (its sentences are their own text) or its sentences cannot be placed in its tokens."""
+    """Each sentence of a paragraph's inline token as sanitised inline HTML (links, emphasis, code:
+    never a block such as `<li>` or `<p>`, which would break the list or paragraph it is put in);
+    () when it has no markup (its sentences are their own text), is longer than
+    MAX_MARKED_PARAGRAPH, or its sentences cannot be placed in its tokens."""
     children = token.children or []
-    if not any(child.type in _MARKUP for child in children):
+    if not any(child.type in _MARKUP for child in children) or len(token.content) > MAX_MARKED_PARAGRAPH:
         return ()
     paragraph = _Paragraph(parser, children)
     html: list[str] = []
@@ -46,11 +51,8 @@ class _Paragraph:
     def __init__(self, parser: MarkdownIt, children: list[Token]):
         self.parser = parser
         self.children = children
-        # What each token adds to the text (inline_text's rule: a line break is a space).
-        self.pieces = [
-            c.content if c.type in ("text", "code_inline") else " " if c.type in ("softbreak", "hardbreak") else ""
-            for c in children
-        ]
+        hidden = hidden_children(children)
+        self.pieces = ["" if i in hidden else _text_of(c) for i, c in enumerate(children)]
         raw = "".join(self.pieces)
         self.text = " ".join(raw.split())  # what split_sentences splits
         self.where = _collapsed_positions(raw)
@@ -84,7 +86,14 @@ class _Paragraph:
                 if first <= at < last:
                     kept.append(child)
         renderer = cast(RendererHTML, self.parser.renderer)  # markdown_parser's: the HTML renderer
-        return sanitise(renderer.renderInline(kept, self.parser.options, {})).strip()
+        return sanitise(renderer.renderInline(kept, self.parser.options, {}), inline=True).strip()
+
+
+def _text_of(child: Token) -> str:
+    """What a token adds to the plain text (inline_text's rule: a line break is a space)."""
+    if child.type in ("text", "code_inline"):
+        return child.content
+    return " " if child.type in ("softbreak", "hardbreak") else ""
 
 
 def _collapsed_positions(raw: str) -> list[int]:

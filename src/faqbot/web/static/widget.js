@@ -58,7 +58,7 @@ button { cursor: pointer; display: inline-flex; align-items: center; justify-con
 .msg { max-width: 88%; padding: 10px 12px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg p { margin: 0; }
 .answer { white-space: normal; } .answer pre { white-space: pre-wrap; }
-.answer p, .answer ul, .answer ol, .answer pre, .answer blockquote { margin: 0 0 6px; } .answer > :last-child { margin-bottom: 0; }
+.answer p, .answer ul, .answer ol, .answer pre, .answer blockquote { margin: 0 0 6px; } .answer blockquote { border-left: 3px solid currentColor; padding-left: 8px; } .answer > :last-child { margin-bottom: 0; }
 .answer ul, .answer ol { padding-left: 20px; } .answer a { color: inherit; text-decoration: underline; }
 .user { align-self: flex-end; background: var(--user-bg); color: var(--user-fg); border-bottom-right-radius: 4px; }
 .bot { align-self: flex-start; background: var(--bot); color: var(--fg); border-bottom-left-radius: 4px; }
@@ -150,7 +150,8 @@ textarea {
       if (node.nodeType === Node.TEXT_NODE) return node.data;
       const children = node.nodeType === Node.ELEMENT_NODE ? Array.from(node.childNodes, copy).flat() : [];
       if (!RICH.has(node.tagName)) return children; // not allowed: its text only
-      const attrs = node.tagName === "OL" && /^\d+$/.test(node.getAttribute("start")) ? { start: node.getAttribute("start") } : {};
+      const number = { OL: "start", LI: "value" }[node.tagName]; // an ordered list's numbering, digits only
+      const attrs = number && /^\d+$/.test(node.getAttribute(number)) ? { [number]: node.getAttribute(number) } : {};
       if (node.tagName === "A") {
         attrs.href = contactHref(node.getAttribute("href"), base);
         if (!attrs.href) return children;
