@@ -163,3 +163,12 @@ def test_a_very_long_marked_up_paragraph_is_shown_as_plain_sentences(tmp_path: P
     path.write_text("---\ntitle: A\n---\n\n" + " ".join(f"Sentence *{n}* here." for n in range(2_000)) + "\n")
     section = parse_article(path).sections[0]
     assert section.blocks == () and len(split_section(section).sentences) == 2_000
+
+
+def test_an_item_going_on_after_its_nested_list_has_one_marker(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: A\n---\n\n1. Alpha first.\n\n   - inner\n\n   Alpha continued.\n2. Beta.\n")
+    section = split_section(parse_article(path).sections[0])
+    text, html = shown(section, 0, len(section.sentences))
+    assert text.splitlines() == ["1. Alpha first.", "  - inner", "  Alpha continued.", "2. Beta."]
+    assert html == "<ol><li>Alpha first.<ul><li>inner</li></ul>Alpha continued.</li><li>Beta.</li></ol>"

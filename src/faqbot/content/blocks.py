@@ -55,6 +55,7 @@ def render(pieces: Sequence[Piece]) -> Rendered:
     out: list[str] = []
     open_: tuple[Container, ...] = ()
     numbers: dict[int, int] = {}  # an ordered list's last shown item number, by serial
+    marked: set[int] = set()  # the items whose marker ("- ", "2. ") a line already shows
     for piece in pieces:
         target = piece.block.containers
         kept = _common_prefix(open_, target)
@@ -72,7 +73,9 @@ def render(pieces: Sequence[Piece]) -> Rendered:
         text = " ".join(piece.sentences)
         if target and target[-1].tag == "li":
             out.append(f"<br>{inline}" if same_item else inline)
-            lines.append(_item_line(target, text, continued=same_item))
+            # An item's text after a list nested in it goes on without a marker of its own.
+            lines.append(_item_line(target, text, continued=target[-1].serial in marked))
+            marked.add(target[-1].serial)
         else:
             out.append(f"<p>{inline}</p>")
             lines.append(text)
