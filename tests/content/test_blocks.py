@@ -172,3 +172,12 @@ def test_an_item_going_on_after_its_nested_list_has_one_marker(tmp_path: Path) -
     text, html = shown(section, 0, len(section.sentences))
     assert text.splitlines() == ["1. Alpha first.", "  - inner", "  Alpha continued.", "2. Beta."]
     assert html == "<ol><li>Alpha first.<ul><li>inner</li></ul>Alpha continued.</li><li>Beta.</li></ol>"
+
+
+def test_an_item_whose_first_thing_is_a_list_keeps_its_own_marker(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: A\n---\n\n1. - a\n   - b\n2. c\n")
+    section = split_section(parse_article(path).sections[0])
+    text, html = shown(section, 0, len(section.sentences))
+    assert text.splitlines() == ["1. - a", "  - b", "2. c"]
+    assert html == "<ol><li><ul><li>a</li><li>b</li></ul></li><li>c</li></ol>"

@@ -74,7 +74,13 @@ def render(pieces: Sequence[Piece]) -> Rendered:
         if target and target[-1].tag == "li":
             out.append(f"<br>{inline}" if same_item else inline)
             # An item's text after a list nested in it goes on without a marker of its own.
-            lines.append(_item_line(target, text, continued=target[-1].serial in marked))
+            line = _item_line(target, text, continued=target[-1].serial in marked)
+            for depth in range(len(target) - 2, -1, -1):  # an item whose first thing is a list: "1. - a"
+                if target[depth].tag == "li" and target[depth].serial not in marked:
+                    outer = _item_line(target[: depth + 1], "", continued=False)
+                    line = outer + line.lstrip()
+                    marked.add(target[depth].serial)
+            lines.append(line)
             marked.add(target[-1].serial)
         else:
             out.append(f"<p>{inline}</p>")
