@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from faqbot.content.blocks import PLAIN, Block, Container
-from faqbot.content.markdown import hidden_children, markdown_parser
+from faqbot.content.markdown import inline_pieces, markdown_parser
 from faqbot.content.sentence_markup import sentence_html
 from faqbot.errors import DataError
 from faqbot.text import read_utf8, slugify
@@ -147,24 +148,14 @@ def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
 def inline_text(token: Token) -> str:
     """The plain text of an inline token: its text and code, no markup, no inline HTML (nor what a
     raw `<script>` or `<style>` holds)."""
-    parts: list[str] = []
-    children = token.children or []
-    hidden = hidden_children(children)
-    for index, child in enumerate(children):
-        if index in hidden:
-            continue
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return "".join(parts).strip()
+    return "".join(inline_pieces(token.children or [])).strip()
 
 
-def _check_read_to_the_end(path: Path, body: str, body_start: int, tokens: list[Token]) -> None:
+def _check_read_to_the_end(path: Path, body: str, body_start: int, parser: MarkdownIt, tokens: list[Token]) -> None:
     """markdown-it stops reading an article at lists or quotes nested past its limit (20 levels: a
     list and its item are two) and drops the rest silently; say so instead of losing the text. Only
     an article that reaches the limit is parsed again, without it, to compare."""
-    limit = int(markdown_parser().options["maxNesting"])
+    limit = int(parser.options["maxNesting"])
     if max((t.level for t in tokens), default=0) < limit - 1:
         return
     unlimited = markdown_parser()
@@ -190,7 +181,7 @@ _CLOSE = {"bullet_list_close", "ordered_list_close", "list_item_close", "blockqu
 def _sections(path: Path, body: str, body_start: int, title: str) -> list[Section]:
     parser = markdown_parser()
     tokens = parser.parse(body)
-    _check_read_to_the_end(path, body, body_start, tokens)
+    _check_read_to_the_end(path, body, body_start, parser, tokens)
     sections: list[Section] = []
     current_title, current_anchor, current_line = "Introduction", INTRODUCTION_ANCHOR, body_start
     paragraphs: list[str] = []

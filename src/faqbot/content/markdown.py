@@ -127,3 +127,18 @@ def hidden_children(children: list[Token]) -> frozenset[int]:
         elif inside is not None:
             hidden.add(index)
     return frozenset(hidden)
+
+
+def inline_pieces(children: list[Token]) -> list[str]:
+    """What each inline token adds to a paragraph's plain text: its text or code, a space for a line
+    break, nothing for markup, inline HTML or what a raw `<script>`... holds (hidden_children)."""
+    hidden = hidden_children(children)
+    pieces: list[str] = []
+    for index, child in enumerate(children):
+        if index in hidden:
+            pieces.append("")
+        elif child.type in ("text", "code_inline"):
+            pieces.append(child.content)
+        else:
+            pieces.append(" " if child.type in ("softbreak", "hardbreak") else "")
+    return pieces

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
-from faqbot.content.markdown import hidden_children, sanitise
+from faqbot.content.markdown import inline_pieces, sanitise
 from faqbot.text import split_sentences
 
 # Each sentence is cut from the whole paragraph: past this many characters of Markdown (a page of
@@ -51,8 +51,7 @@ class _Paragraph:
     def __init__(self, parser: MarkdownIt, children: list[Token]):
         self.parser = parser
         self.children = children
-        hidden = hidden_children(children)
-        self.pieces = ["" if i in hidden else _text_of(c) for i, c in enumerate(children)]
+        self.pieces = inline_pieces(children)  # as faqbot.content.articles.inline_text reads them
         raw = "".join(self.pieces)
         self.text = " ".join(raw.split())  # what split_sentences splits
         self.where = _collapsed_positions(raw)
@@ -87,13 +86,6 @@ class _Paragraph:
                     kept.append(child)
         renderer = cast(RendererHTML, self.parser.renderer)  # markdown_parser's: the HTML renderer
         return sanitise(renderer.renderInline(kept, self.parser.options, {}), inline=True).strip()
-
-
-def _text_of(child: Token) -> str:
-    """What a token adds to the plain text (inline_text's rule: a line break is a space)."""
-    if child.type in ("text", "code_inline"):
-        return child.content
-    return " " if child.type in ("softbreak", "hardbreak") else ""
 
 
 def _collapsed_positions(raw: str) -> list[int]:
