@@ -26,6 +26,7 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 _LINE_START = re.compile(r"^([#>+=|~-])")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])(\s|$)")
+_CLOSING_HASHES = re.compile(r"(\s)(#+)$")  # "## Size #" would end its heading at "Size"
 
 
 def escape(text: str) -> str:
@@ -34,6 +35,7 @@ def escape(text: str) -> str:
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
     text = _ORDERED.sub(r"\1\\\2\3", text)
+    text = _CLOSING_HASHES.sub(r"\1\\\2", text)
     return _LINE_START.sub(r"\\\1", text)
 
 
