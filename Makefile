@@ -44,15 +44,16 @@ browser:
 	  else echo "chromium is missing and this is not root: browser tests will be skipped (outside CI)"; fi; }
 	@test -d tests/e2e/node_modules/axe-core || npm ci --prefix tests/e2e --silent
 
-# PostgreSQL and nginx from Debian, for the question-log tests on PostgreSQL, the replicas behind
-# a proxy, and `make bench`: the tests start their own in temp dirs (tests/services.py). Installed
-# when missing and we can (root).
+# PostgreSQL, nginx and HAProxy from Debian, for the question-log tests on PostgreSQL, the replicas
+# behind a proxy, and `make bench`: the tests start their own in temp dirs (tests/services.py).
+# Installed when missing and we can (root).
 services:
 	@if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && \
-	    { command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; }; then :; \
+	    { command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; } && \
+	    { command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy; }; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql nginx >/dev/null; \
-	else echo "PostgreSQL or nginx is missing and this is not root: their tests will be skipped (outside CI)"; fi
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql nginx haproxy >/dev/null; \
+	else echo "PostgreSQL, nginx or HAProxy is missing and this is not root: their tests will be skipped (outside CI)"; fi
 
 # ruff for style, and import-linter for the layering (pyproject.toml: the stages import downwards only).
 lint: setup

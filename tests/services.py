@@ -1,7 +1,8 @@
-"""Real services for the tests and the benchmark: PostgreSQL and nginx from Debian, each started in a
-temp dir of its own, on free ports of 127.0.0.1, and stopped with the test.
+"""Real services for the tests and the benchmark: PostgreSQL, nginx and HAProxy from Debian, each
+started in a temp dir of its own, on free ports of 127.0.0.1, and stopped with the test; and
+`faqbot serve` replicas to put behind them.
 
-`make test` (and so CI) installs both with apt when they are missing (as root). Elsewhere a test
+`make test` (and so CI) installs them with apt when they are missing (as root). Elsewhere a test
 that needs one skips with the reason; with CI=true it fails instead.
 """
 
@@ -14,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -21,9 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY_NGINX = REPO / "deploy" / "nginx" / "faqbot.conf"
 DEPLOY_INCLUDES = "/etc/nginx/faqbot/"
+DEPLOY_HAPROXY = REPO / "deploy" / "haproxy" / "faqbot.cfg"
 PG_USER = "faqbot"  # the database superuser initdb makes (trust authentication, 127.0.0.1 only)
 # The test database never needs to survive a power cut; the benchmark keeps PostgreSQL's defaults.
 FAST_AND_UNSAFE = ("-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off")
@@ -45,6 +51,10 @@ def postgres_bin() -> Path | None:
 
 def nginx_bin() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+
+
+def haproxy_bin() -> str | None:
+    return shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if os.access(p, os.X_OK)), None)
 
 
 def require(name: str, found: object) -> None:
@@ -246,3 +256,203 @@ def nginx(replicas: list[str], *, unlimited: Sequence[str] = ()) -> Iterator[Ngi
         yield proxy
     finally:
         proxy.remove()
+
+
+def render_haproxy_config(root: Path, *, listen: int, replicas: dict[str, str], unlimited: Sequence[str]) -> str:
+    """deploy/haproxy/faqbot.cfg as shipped, but for this machine: the address it listens on, its
+    runtime socket and exempt list in `root`, its log on standard output, and `replicas` (name ->
+    host:port) for its `server` lines."""
+    (root / "unlimited.lst").write_text("".join(f"{address}\n" for address in unlimited))
+    config = DEPLOY_HAPROXY.read_text()
+    for shipped, here in (
+        ("/etc/haproxy/faqbot-unlimited.lst", str(root / "unlimited.lst")),
+        ("/run/haproxy/faqbot.sock", str(root / "haproxy.sock")),
+    ):
+        if shipped not in config:
+            raise AssertionError(f"{DEPLOY_HAPROXY} should name {shipped}")
+        config = config.replace(shipped, here)
+    for pattern, here in (
+        (r"(?m)^(\s*)bind :80$", rf"\1bind 127.0.0.1:{listen}"),
+        (r"(?m)^(\s*)log /dev/log (.*)$", r"\1log stdout format raw \2"),
+    ):
+        config, found = re.subn(pattern, here, config)
+        if found != 1:
+            raise AssertionError(f"{DEPLOY_HAPROXY} should have exactly one line matching {pattern!r}")
+    if os.geteuid() != 0:  # only root can change user
+        config = re.sub(r"(?m)^\s*(user|group) haproxy\n", "", config)
+    servers = list(re.finditer(r"(?m)^(\s*)server \S+ \S+\n", config))
+    if not servers:
+        raise AssertionError(f"{DEPLOY_HAPROXY} should list its replicas as `server` lines")
+    indent = servers[0].group(1)
+    lines = "".join(f"{indent}server {name} {address}\n" for name, address in replicas.items())
+    return config[: servers[0].start()] + lines + config[servers[-1].end() :]
+
+
+# One line of HAProxy's `option httplog`: frontend, backend/server, timers, status, ..., the captured
+# X-Request-ID in braces. <NOSRV> when HAProxy answered itself (a rate limit, a body too large).
+HAPROXY_LOG_LINE = re.compile(r" (\S+) (\S+)/(\S+) \S+ (\d{3}) .*?\{([^}]*)\} \"")
+
+
+class HAProxy:
+    """HAProxy with the deployed configuration, in a directory of its own, in the foreground."""
+
+    def __init__(self, replicas: dict[str, str], *, unlimited: Sequence[str] = ()):
+        binary = haproxy_bin()
+        if binary is None:
+            raise RuntimeError("HAProxy is not installed")
+        self.binary = binary
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="faqbot-haproxy-"))
+        self.config = self.root / "haproxy.cfg"
+        self.config.write_text(
+            render_haproxy_config(self.root, listen=self.port, replicas=replicas, unlimited=unlimited)
+        )
+        self.log = self.root / "haproxy.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        check = subprocess.run([self.binary, "-c", "-f", str(self.config)], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError(f"HAProxy refused the configuration:\n{check.stdout}{check.stderr}")
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [self.binary, "-db", "-f", str(self.config)], stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"HAProxy did not start:\n{self.log.read_text()}") from None
+                time.sleep(0.05)
+
+    def command(self, line: str) -> str:
+        """One command of HAProxy's runtime API (its stats socket), and its answer."""
+        with socket.socket(socket.AF_UNIX) as api:
+            api.settimeout(5)
+            api.connect(str(self.root / "haproxy.sock"))
+            api.sendall(line.encode() + b"\n")
+            chunks = []
+            while chunk := api.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+    def states(self, backend: str = "faqbot") -> dict[str, str]:
+        """Server name -> its state as the health checks see it: UP, DOWN, "DOWN 1/2", MAINT..."""
+        rows = [line.split(",") for line in self.command("show stat").splitlines() if line and line[0] != "#"]
+        return {r[1]: r[17] for r in rows if len(r) > 17 and r[0] == backend and r[1] not in ("FRONTEND", "BACKEND")}
+
+    def wait_state(self, server: str, state: str, timeout: float = 30) -> float:
+        """Wait until `server` is `state` (UP or DOWN); the seconds it took."""
+        began = time.monotonic()
+        while (now := self.states().get(server)) != state:
+            if time.monotonic() - began > timeout:
+                raise AssertionError(f"HAProxy did not see {server} {state} in {timeout} s (it is {now})")
+            time.sleep(0.05)
+        return time.monotonic() - began
+
+    def served_by(self) -> dict[str, tuple[str, int]]:
+        """X-Request-ID -> (the server that answered it, or <NOSRV>; the status), from the log."""
+        out = {}
+        for line in self.log.read_text(errors="replace").splitlines():
+            found = HAPROXY_LOG_LINE.search(line)
+            if found and found.group(5):
+                out[found.group(5)] = (found.group(3), int(found.group(4)))
+        return out
+
+    def remove(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)  # soft stop: finish what is in flight
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def haproxy(replicas: dict[str, str], *, unlimited: Sequence[str] = ()) -> Iterator[HAProxy]:
+    proxy = HAProxy(replicas, unlimited=unlimited)
+    try:
+        proxy.start()
+        yield proxy
+    finally:
+        proxy.remove()
+
+
+class Replica:
+    """`faqbot serve` on a fixed port (the proxy's configuration names it), to kill and start again."""
+
+    def __init__(self, number: int, env: dict[str, str], logs: Path):
+        self.number = number
+        self.port = free_port()
+        self.env = {**env, "FAQBOT_PORT": str(self.port)}
+        self.logs = logs
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+    def start(self) -> None:
+        self.starts += 1
+        log = (self.logs / f"replica-{self.number}-{self.starts}.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "faqbot", "serve"], env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.process is not None
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"replica {self.number} did not start:\n{self.log_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+
+    def version(self) -> str | None:
+        try:
+            return str(httpx.get(f"{self.url}/readyz", timeout=5).json().get("index_version"))
+        except (httpx.HTTPError, ValueError):
+            return None
+
+    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        text = httpx.get(f"{self.url}/metrics", timeout=10).text
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for f in text_string_to_metric_families(text)
+            for s in f.samples
+        }
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # graceful: the question log writes what it holds
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self.logs.glob(f"replica-{self.number}-*.log")))

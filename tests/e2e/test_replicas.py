@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -27,14 +26,13 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from faqbot.analytics.question_log import FLUSH_SECONDS
 from faqbot.embedding.embedder import Embedder
 from faqbot.index.build import build_index
 from faqbot.settings import Settings
 from tests.conftest import REPO, SITE
-from tests.services import Postgres, free_port, nginx, nginx_bin, postgres, postgres_bin, require
+from tests.services import Postgres, Replica, nginx, nginx_bin, postgres, postgres_bin, require
 
 CLIENTS = 16
 REPLICAS = 3
@@ -44,77 +42,6 @@ NEW_QUESTION = "Do replicas pick up a rebuild by themselves?"
 PROBE_ADDRESS = "127.0.0.2"  # a reader of its own (loopback is all of 127/8), not exempt from the rate limit
 PROBES = 90
 BURST = 60  # deploy/nginx/faqbot.conf: burst=60, then 1 a second
-
-
-class Replica:
-    """`faqbot serve` on a fixed port (nginx's upstream names it), to kill and start again."""
-
-    def __init__(self, number: int, env: dict[str, str], logs: Path):
-        self.number = number
-        self.port = free_port()
-        self.env = {**env, "FAQBOT_PORT": str(self.port)}
-        self.logs = logs
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.address}"
-
-    def start(self) -> None:
-        self.starts += 1
-        log = (self.logs / f"replica-{self.number}-{self.starts}.log").open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "faqbot", "serve"], env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
-        )
-
-    def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            assert self.process is not None
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"replica {self.number} did not start:\n{self.log_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-
-    def version(self) -> str | None:
-        try:
-            return str(httpx.get(f"{self.url}/readyz", timeout=5).json().get("index_version"))
-        except (httpx.HTTPError, ValueError):
-            return None
-
-    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-        text = httpx.get(f"{self.url}/metrics", timeout=10).text
-        return {
-            (s.name, tuple(sorted(s.labels.items()))): s.value
-            for f in text_string_to_metric_families(text)
-            for s in f.samples
-        }
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()  # graceful: the question log writes what it holds
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log_text(self) -> str:
-        return "\n".join(p.read_text() for p in sorted(self.logs.glob(f"replica-{self.number}-*.log")))
 
 
 @dataclass

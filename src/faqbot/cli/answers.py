@@ -69,6 +69,7 @@ def serve(
         typer.secho(f"warning: not ready: {exc}; /readyz answers 503 until an index loads", fg="yellow", err=True)
     from faqbot.server.batching import leave_cores_to_encoders
     from faqbot.server.middleware import configure_logging
+    from faqbot.server.whole_responses import whole_response_protocol
 
     configure_logging(settings.log_format)
     leave_cores_to_encoders()
@@ -83,4 +84,5 @@ def serve(
         log_level="warning",
         access_log=False,
         proxy_headers=False,
+        http=whole_response_protocol(),  # a replica killed mid-response sends nothing rather than half
     )
