@@ -148,6 +148,7 @@ def main() -> None:
     from faqbot.answering.engine import load_engine
     from faqbot.evaluation.questions import load_questions
     from faqbot.index.build import build_index
+    from faqbot.server.reload import settle_memory
     from faqbot.settings import Settings
 
     settings = Settings(data_dir=data, index_dir=tmp / "indexes")
@@ -161,6 +162,7 @@ def main() -> None:
 
     engine = load_engine(settings)
     assert engine.answerer is not None
+    settle_memory()  # as `faqbot serve` does once an index is loaded (its gc.freeze): measure what is served
     questions = [q.q for q in load_questions(ROOT / "data" / "eval" / "launch.yaml")]
     for n, q in enumerate(questions[:20]):
         engine.answerer.answer(vary(q, n))
