@@ -45,15 +45,19 @@ browser:
 	@test -d tests/e2e/node_modules/axe-core || npm ci --prefix tests/e2e --silent
 
 # PostgreSQL, nginx and HAProxy from Debian, for the question-log tests on PostgreSQL, the replicas
-# behind a proxy, and `make bench`: the tests start their own in temp dirs (tests/services.py).
-# Installed when missing and we can (root).
+# behind a proxy, and `make bench`; podman (with runc, and debootstrap for a base image where no
+# registry answers) for the container image's test. The tests start their own in temp dirs
+# (tests/services.py). Installed when missing and we can (root).
+SERVICE_PACKAGES := postgresql nginx haproxy podman runc debootstrap
 services:
 	@if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && \
 	    { command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; } && \
-	    { command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy; }; then :; \
+	    { command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy; } && \
+	    command -v podman >/dev/null 2>&1 && { command -v runc >/dev/null 2>&1 || test -x /usr/sbin/runc; } && \
+	    { command -v debootstrap >/dev/null 2>&1 || test -x /usr/sbin/debootstrap; }; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql nginx haproxy >/dev/null; \
-	else echo "PostgreSQL, nginx or HAProxy is missing and this is not root: their tests will be skipped (outside CI)"; fi
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SERVICE_PACKAGES) >/dev/null; \
+	else echo "Some of $(SERVICE_PACKAGES) are missing and this is not root: their tests will be skipped (outside CI)"; fi
 
 # ruff for style, and import-linter for the layering (pyproject.toml: the stages import downwards only).
 lint: setup
