@@ -93,7 +93,7 @@ def test_a_response_arrives_in_one_piece(tmp_path: Path) -> None:
     assert first.startswith(b"HTTP/1.1 200 OK") and first.endswith(b"\r\n\r\nhello") and first_at >= 0.3
 
 
-def test_writes_of_one_step_are_one_write_and_closing_sends_them_first() -> None:
+def test_a_head_waits_for_its_body_and_nothing_else_waits() -> None:
     class Transport:
         def __init__(self) -> None:
             self.writes: list[bytes] = []
@@ -114,19 +114,28 @@ def test_writes_of_one_step_are_one_write_and_closing_sends_them_first() -> None
         def get_extra_info(self, name: str) -> str:
             return f"info {name}"
 
-    async def steps() -> tuple[list[bytes], list[bytes], int, str]:
+    head = b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n"
+
+    async def steps() -> tuple[list[list[bytes]], int, str]:
         real = Transport()
         whole = WholeWrites(real, asyncio.get_running_loop())  # type: ignore[arg-type]
-        whole.write(b"head ")
-        whole.writelines([b"bo", bytearray(b"dy")])
+        seen = []
+        whole.write(head)
         pending = whole.get_write_buffer_size()
+        seen.append(list(real.writes))  # the head is held
+        whole.writelines([bytearray(b"bo"), b"dy"])
+        seen.append(list(real.writes))  # the body's first bytes took it along; the rest went straight
+        whole.write(head)  # a response with no body in this step: its head goes at the step's end
         await asyncio.sleep(0)
-        first = list(real.writes)
-        whole.write(b"last")
-        whole.close()
-        return first, real.writes, pending, whole.get_extra_info("peername")
+        seen.append(list(real.writes))
+        whole.write(head)
+        whole.close()  # what is held goes out before the connection closes
+        seen.append(list(real.writes))
+        return seen, pending, whole.get_extra_info("peername")
 
-    first, writes, pending, info = asyncio.run(steps())
-    assert first == [b"head body"] and pending == 9
-    assert writes == [b"head body", b"last"]
+    seen, pending, info = asyncio.run(steps())
+    assert seen[0] == [] and pending == len(head)
+    assert seen[1] == [head + b"bo", b"dy"]
+    assert seen[2] == [head + b"bo", b"dy", head]
+    assert seen[3] == [head + b"bo", b"dy", head, head]
     assert info == "info peername"

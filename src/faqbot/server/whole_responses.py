@@ -8,7 +8,7 @@ OOM killer) leaves its proxy a 200 without a body, which no proxy may ask anothe
 the reader has the headers already: a lost answer. Written as one, a response is either wholly in
 the kernel's socket buffer, which the kernel still delivers after the process is gone, or not sent
 at all, and then the proxy asks another replica (deploy/haproxy, deploy/nginx: retry on an empty
-response). Cost: one `call_soon` a response, about a microsecond.
+response). Cost: one `call_soon` and one join of two byte strings a response, a few microseconds.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from typing import Any
 
 
 class WholeWrites:
-    """An asyncio transport whose writes within one step of the event loop go out as one write.
+    """An asyncio transport that holds a response's head (status line and headers) until the first
+    bytes of its body, and writes the two as one.
 
-    Everything but writing is the wrapped transport's (flow control stays the real transport's: it
-    pauses its protocol when its own buffer is full, which deferring a write by one step cannot
-    change by more than that step's bytes).
+    A head is held at most until the end of the event loop's step (a response with no body in the
+    same step: its head goes alone then). Every other write goes straight through, so nothing the
+    app does after sending its body (the request's log line, its metrics) delays the reader.
+    Everything but writing is the wrapped transport's, flow control included.
     """
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop):
@@ -31,9 +33,15 @@ class WholeWrites:
         self._pending: list[bytes] = []
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        if not self._pending:
+        data = bytes(data)
+        if self._pending:  # the held head, and now its body: both in one write
+            self._pending.append(data)
+            self._flush()
+        elif data.startswith(b"HTTP/") and data.endswith(b"\r\n\r\n"):
+            self._pending.append(data)
             self._loop.call_soon(self._flush)
-        self._pending.append(bytes(data))
+        elif data:
+            self._transport.write(data)
 
     def writelines(self, lines: Any) -> None:
         for data in lines:
