@@ -1,11 +1,13 @@
-"""One write per response, so that a replica stopped mid-response leaves its proxy nothing, not half.
+"""A response's head and body in one write, so that a replica stopped mid-response leaves its proxy
+nothing rather than the headers of an answer that never comes.
 
 uvicorn writes a response's status line and headers (`http.response.start`) and its body
 (`http.response.body`) with two `transport.write` calls, back to back in one step of the event loop.
 Each is a `send` system call, and between the two the process can wait for the GIL or a core: 53 ms
 was seen with three replicas and a load test on 2 cores. A replica killed in that gap (SIGKILL, the
 OOM killer) leaves its proxy a 200 without a body, which no proxy may ask another replica again, as
-the reader has the headers already: a lost answer. Written as one, a response is either wholly in
+the reader has the headers already: a lost answer. Written as one (faqbot's answers are one body
+message; a streamed body's later chunks go as they come), a response is either wholly in
 the kernel's socket buffer, which the kernel still delivers after the process is gone, or not sent
 at all, and then the proxy asks another replica (deploy/haproxy, deploy/nginx: retry on an empty
 response). Cost: one `call_soon` and one join of two byte strings a response, a few microseconds.
