@@ -162,7 +162,8 @@ def test_replicas_behind_haproxy_are_checked_on_readyz(tmp_path: Path, real_embe
     assert client_of("10.9.9.9") not in clients and client_of("127.0.0.1") in clients
     answers = report["proxy_answers"]
     assert answers["too_large"] == [413, "the request body is larger than 16384 bytes", None], answers
-    assert answers["metrics"][0] == 404, answers
+    assert answers["metrics"][0] == 404 and answers["metrics_encoded"] == 404, answers
+    assert report["probe_encoded_paths"] == [429, 429, 429, 429], report
     assert answers["forged_forwarded_for"] == 200, answers
     assert answers["no_replica_left"] == [503, "faqbot is not available: try again in a few seconds", "5"], answers
 
@@ -208,6 +209,11 @@ def run(proxy: HAProxy, replicas: dict[str, Replica], env: dict[str, str], late_
                 pool.map(lambda n: ask(http, proxy.url, f"probe {n} What is green AI?", f"probe-{n}"), range(PROBES))
             )
             probe_seconds = time.monotonic() - began
+            # Past the limit, the same path spelt with %xx (which the replica decodes) is refused too.
+            encoded = [
+                http.post(f"{proxy.url}{path}", json={"question": "probe encoded"}).status_code
+                for path in ("/api/%61sk", "/%61pi/ask", "/api%2Fask", "/api/%66eedback")
+            ]
 
         victim = replicas["replica1"]
         victim.kill()  # without warning, mid-load
@@ -240,6 +246,7 @@ def run(proxy: HAProxy, replicas: dict[str, Replica], env: dict[str, str], late_
         "killed_replica_up_after_ready_s": round(up_after, 2),
         "late_replica_up_after_its_build_s": round(joined_after, 2),
         "probe_seconds": round(probe_seconds, 1),
+        "probe_encoded_paths": encoded,
         "results": results,
         "probe": probe,
     }
@@ -254,6 +261,8 @@ def proxy_answers(proxy: HAProxy, replicas: dict[str, Replica]) -> dict[str, obj
         out["too_large"] = [big.status_code, big.json()["error"], big.headers.get("Retry-After")]
         metrics = http.get(f"{proxy.url}/metrics")
         out["metrics"] = [metrics.status_code, metrics.headers.get("content-type")]
+        # The replica decodes %xx before routing: so must the proxy's rules.
+        out["metrics_encoded"] = http.get(f"{proxy.url}/%6detrics").status_code
         forged = http.post(
             f"{proxy.url}/api/ask", json={"question": "What is green AI?"}, headers={"X-Forwarded-For": "10.9.9.9"}
         )
