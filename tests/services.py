@@ -57,6 +57,31 @@ def haproxy_bin() -> str | None:
     return shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy",) if os.access(p, os.X_OK)), None)
 
 
+def wait_listening(process: subprocess.Popen[bytes], port: int, name: str, log: Path) -> None:
+    """Wait until `process` accepts connections on `port` of 127.0.0.1 (20 s at most); if it exits
+    or never listens, fail with the end of its `log`."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start:\n{log.read_text(errors='replace')[-3000:]}") from None
+            time.sleep(0.05)
+
+
+def stop_gracefully(process: subprocess.Popen[bytes] | None, graceful: signal.Signals) -> None:
+    """Send `graceful` (the proxy's signal to finish what is in flight), and kill after 10 s."""
+    if process is not None and process.poll() is None:
+        process.send_signal(graceful)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def require(name: str, found: object) -> None:
     """Skip a test when a service's binary is missing (fail in CI, where `make test` installs it)."""
     if found:
@@ -214,24 +239,10 @@ http {{
         if check.returncode != 0:
             raise RuntimeError(f"nginx refused the configuration:\n{check.stderr}")
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx did not start:\n{self.error_log.read_text()}") from None
-                time.sleep(0.05)
+        wait_listening(self.process, self.port, "nginx", self.error_log)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)  # graceful: finish what is in flight
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_gracefully(self.process, signal.SIGQUIT)
         self.process = None
 
     def served_by(self) -> dict[str, str]:
@@ -322,15 +333,7 @@ class HAProxy:
             self.process = subprocess.Popen(
                 [self.binary, "-db", "-f", str(self.config)], stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"HAProxy did not start:\n{self.log.read_text()}") from None
-                time.sleep(0.05)
+        wait_listening(self.process, self.port, "HAProxy", self.log)
 
     def command(self, line: str) -> str:
         """One command of HAProxy's runtime API (its stats socket), and its answer."""
@@ -367,13 +370,7 @@ class HAProxy:
         return out
 
     def remove(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGUSR1)  # soft stop: finish what is in flight
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_gracefully(self.process, signal.SIGUSR1)  # HAProxy's soft stop
         shutil.rmtree(self.root, ignore_errors=True)
 
 
