@@ -91,7 +91,7 @@ def test_replicas_behind_haproxy_are_checked_on_readyz(tmp_path: Path, real_embe
                 replica.start()
             replicas["replica1"].wait_ready()
             replicas["replica2"].wait_ready()
-            wait_listening(replicas["replica3"])  # up, and saying 503 on /readyz: no index
+            wait_up_without_index(replicas["replica3"])  # up, and saying 503 on /readyz: no index
             with haproxy({n: r.address for n, r in replicas.items()}, unlimited=["127.0.0.1"]) as proxy:
                 proxy.wait_state("replica3", "DOWN")
                 proxy.wait_state("replica1", "UP")
@@ -168,7 +168,7 @@ def test_replicas_behind_haproxy_are_checked_on_readyz(tmp_path: Path, real_embe
     assert answers["no_replica_left"] == [503, "faqbot is not available: try again in a few seconds", "5"], answers
 
 
-def wait_listening(replica: Replica, timeout: float = 120) -> None:
+def wait_up_without_index(replica: Replica, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
