@@ -65,9 +65,6 @@ class Settings(BaseSettings):
     web_dir: Path = Field(PACKAGE_WEB, description="Templates and static files of the site and widget.")
     eval_set: Path = Field(Path("data/eval/launch.yaml"), description="The labelled questions for 'faqbot eval'.")
     eval_suite: Path = Field(Path("data/eval/suite.yaml"), description="The sets of 'faqbot eval --suite'.")
-    eval_dialogues: Path = Field(
-        Path("data/eval/dialogues.yaml"), description="The conversations of 'faqbot eval --dialogues'."
-    )
     benchmarks_dir: Path = Field(
         Path("benchmarks"), description="Public benchmarks brought in by 'make benchmarks' (StackFAQ, SQuAD)."
     )

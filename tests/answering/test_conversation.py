@@ -71,6 +71,24 @@ def test_a_follow_up_is_answered_about_what_the_conversation_is_about(real_answe
 
 
 @pytest.mark.model
+def test_a_follow_up_in_words_of_its_own_is_read_in_context_by_its_best_match(real_answerer: Answerer) -> None:
+    # No pronoun, no ellipsis and a word the site never uses: the words alone do not say it leans
+    # back, but its best match alone is the conversation's source, so it is matched in context.
+    first = real_answerer.answer("Who can contribute to open source AI?")
+    history = [Turn(first.question, first.answer, first.sources[0].id)]
+    alone = real_answerer.answer("is a teenager welcome?")
+    assert not alone.answered and alone.sources[0].url == first.sources[0].url
+    follow_up = real_answerer.answer("is a teenager welcome?", history=history)
+    assert follow_up.answered and follow_up.sources[0].url == first.sources[0].url
+    assert follow_up.interpreted_as == (
+        "is a teenager welcome? (about: Can anyone contribute to open source AI projects?)"
+    )
+    green = real_answerer.answer("What is green AI?")  # another topic: its best match alone is not that one
+    elsewhere = [Turn(green.question, green.answer, green.sources[0].id)]
+    assert not real_answerer.answer("is a teenager welcome?", history=elsewhere).answered
+
+
+@pytest.mark.model
 def test_a_new_question_switches_topic_and_an_off_topic_one_is_still_declined(real_answerer: Answerer) -> None:
     first = real_answerer.answer("What is green AI?")
     history = [Turn(first.question, first.answer, first.sources[0].id)]

@@ -8,6 +8,8 @@ import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
 
+from faqbot.answering.answerer import Answerer
+from faqbot.answering.conversation import Turn
 from faqbot.embedding.embedder import Embedder
 from faqbot.index.build import build_index
 from faqbot.server.app import create_app
@@ -55,6 +57,20 @@ def test_ask_answers_green_ai_from_the_sustainability_section(client: TestClient
     assert len(body["sources"]) == 3 and all(set(s) == SOURCE_KEYS for s in body["sources"])
     assert body["sources"][0]["url"].endswith("#the-role-of-sustainability-in-ai")
     assert body["index_version"] == client.get("/readyz").json()["index_version"]
+
+
+@pytest.mark.model
+def test_a_follow_up_over_http_is_answered_as_in_process(client: TestClient, real_answerer: Answerer) -> None:
+    # Over HTTP its two readings (in context, and alone) are encoded by the batcher, in process at once.
+    asked = "What are the economic implications of open source AI?"
+    first = client.post("/api/ask", json={"question": asked}).json()
+    history = [{"question": asked, "answer": first["answer"], "source_id": first["sources"][0]["id"]}]
+    body = client.post("/api/ask", json={"question": "and who profits from that?", "history": history}).json()
+    turns = [Turn(t["question"], t["answer"], t["source_id"]) for t in history]
+    local = real_answerer.answer("and who profits from that?", history=turns)
+    assert body["interpreted_as"] == local.interpreted_as is not None
+    assert body["answered"] == local.answered and body["confidence"] == pytest.approx(local.confidence, abs=1e-3)
+    assert [s["id"] for s in body["sources"]] == [s.id for s in local.sources]
 
 
 @pytest.mark.model

@@ -3,9 +3,19 @@
 The client sends the earlier turns (`history`: each question, and the answer's source). A question
 that leans on them ("why does it matter?", "and privacy?", "who contributes to them?") is matched
 together with the topic of the last answered turn: the title of its source (a section's heading,
-an FAQ entry's question). One encode per turn, as for any question. A question that stands on its
+an FAQ entry's question), and ranked together with the question alone, so that the answer is the
+source both readings agree on rather than the last one again (faqbot.search.query_fusion). The two
+readings are encoded in one batch. A question that stands on its
 own, or that brings words the site never uses ("and the weather tomorrow?"), is matched as it is,
 so a new topic switches cleanly and an off-topic question is still declined.
+
+A question that does not lean back by its words may still continue the topic in words of its own
+("am i allowed to modify it?", "even as a hobbyist?"). Its meaning decides then: when the question
+alone is declined yet its best match is the conversation's source, clearly ahead of any other
+(not a near-tie, faqbot.answering.confidence), it is about what the
+conversation is about, and it is matched again in context (`InContext.continued`; the answerer
+decides, faqbot.answering.answerer). An off-topic question's best match is the conversation's
+source only by chance, one in as many sources as the site has.
 
 A question (it ends with "?" or opens with a question word) leans on the conversation when it
 refers back (it, they, this, those...) or is
@@ -51,6 +61,12 @@ class Turn:
 class InContext:
     matched: str  # what is matched and encoded
     interpreted_as: str | None  # what the question was taken to mean, when the conversation changed it
+    # For a question matched as it is while the conversation has a topic: the reading in context, to
+    # use when the question alone is declined with its best match at `topic_url` (module docstring).
+    continued: InContext | None = None
+    topic_url: str | None = None
+    # For a question matched in context: the question alone, ranked with it (faqbot.search.query_fusion).
+    alone: str | None = None
 
 
 def leans_back(question: str, stop_words: frozenset[str], in_corpus: Callable[[str], bool]) -> bool:
@@ -85,10 +101,11 @@ def in_context(
     in_corpus: Callable[[str], bool],
 ) -> InContext:
     """`question` as it is matched given the conversation so far."""
-    if not history or not leans_back(question, stop_words, in_corpus):
-        return InContext(question, None)
-    source = topic(history, docs_by_id)
+    source = topic(history, docs_by_id) if history else None
     if source is None:
         return InContext(question, None)
     title = source.question if source.kind == "faq" else source.section
-    return InContext(f"{question} {title}", f"{question} (about: {title})")
+    contextual = InContext(f"{question} {title}", f"{question} (about: {title})", alone=question)
+    if leans_back(question, stop_words, in_corpus):
+        return contextual
+    return InContext(question, None, continued=contextual, topic_url=source.url)

@@ -39,6 +39,18 @@ class Query:
     interpreted_as: str | None = None  # set when the conversation changed what the question means
     smalltalk: str | None = None  # the reply, when the whole message is small talk
     asked: frozenset[str] = frozenset()  # the conversation's questions so far, in lower case
+    # The question read in the conversation's context, for when it is declined alone with its best
+    # match at `topic_url` (faqbot.answering.conversation).
+    continued: InContext | None = None
+    topic_url: str | None = None
+    alone: str | None = None  # matched in context: the question alone, ranked with it
+
+    def in_context(self) -> Query:
+        """This question as read in the conversation's context (`continued`), or itself. Not ranked with
+        the question alone: alone, its best match was already the conversation's source."""
+        if self.continued is None:
+            return self
+        return Query(self.question, self.continued.matched, None, self.continued.interpreted_as, asked=self.asked)
 
 
 class QueryReader:
@@ -60,7 +72,16 @@ class QueryReader:
         if about is not None:
             return Query(question, self.pages.rewrite(corrected, about), about, asked=asked)
         context = self._in_context(corrected, history)
-        return Query(question, context.matched, None, context.interpreted_as, asked=asked)
+        return Query(
+            question,
+            context.matched,
+            None,
+            context.interpreted_as,
+            asked=asked,
+            continued=context.continued,
+            topic_url=context.topic_url,
+            alone=context.alone,
+        )
 
     def smalltalk_intent(self, vector: np.ndarray, best_document: float) -> str | None:
         """The small-talk intent a message means by its meaning, when it is not typed as an example:

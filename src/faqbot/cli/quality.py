@@ -19,7 +19,10 @@ def eval_command(
     ] = False,
     dialogues: Annotated[
         bool,
-        typer.Option("--dialogues", help="Play the dialogue set (data/eval/dialogues.yaml), with and without history."),
+        typer.Option(
+            "--dialogues",
+            help="Play the suite's dialogue sets (data/eval/dialogues.yaml, ...), with and without history.",
+        ),
     ] = False,
     only: Annotated[list[str] | None, typer.Option("--only", help="With --suite: only this set (repeatable).")] = None,
     eval_set: Annotated[
@@ -41,11 +44,15 @@ def eval_command(
             from faqbot.evaluation.dialogues import dialogue_metrics, format_dialogues
             from faqbot.evaluation.runs import evaluate_dialogues
 
-            ours, baseline = evaluate_dialogues(settings, progress=not as_json)
+            played = evaluate_dialogues(settings, progress=not as_json)
             if as_json:
-                typer.echo(json.dumps({"with_history": dialogue_metrics(ours), "baseline": dialogue_metrics(baseline)}))
+                figures = {
+                    name: {"with_history": dialogue_metrics(ours), "baseline": dialogue_metrics(baseline)}
+                    for name, (ours, baseline) in played.items()
+                }
+                typer.echo(json.dumps(figures))
             else:
-                typer.echo(format_dialogues(ours, baseline))
+                typer.echo("\n\n".join(f"== {name}: {format_dialogues(*results)}" for name, results in played.items()))
             return
         if suite or only:
             result = evaluate_suite(settings, only=only, progress=not as_json)

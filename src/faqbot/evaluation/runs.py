@@ -165,19 +165,24 @@ def _share_encoder_exports(main: Path, index_dir: Path) -> None:
 
 def evaluate_dialogues(
     settings: Settings, *, embedder_factory: Callable[[str], Embedder] = load_embedder, progress: bool = False
-) -> tuple[list[TurnResult], list[TurnResult]]:
-    """The dialogue set on the launch content, with history and with history ignored (the baseline)."""
-    conversations = load_dialogues(settings.eval_dialogues)
-    launch = next((s for s in load_suite(settings.eval_suite) if s.name == "launch"), None)
-    if launch is None or launch.data is None:
-        raise DataError(settings.eval_suite, "the suite has no 'launch' set, whose content the dialogues are about")
-    index_dir = settings.index_dir / EVAL_INDEXES / "launch"
-    _share_encoder_exports(settings.index_dir, index_dir)
+) -> dict[str, tuple[list[TurnResult], list[TurnResult]]]:
+    """Every dialogue set of the suite (a set's `dialogues`), each played on its set's content with
+    history and with history ignored (the baseline), by set name."""
     factory = _shared(embedder_factory)
-    build_index(
-        settings.model_copy(update={"data_dir": launch.data, "index_dir": index_dir}),
-        embedder_factory=factory,
-        progress=progress,
-    )
-    answerer = _answerer(settings, load_index(index_dir, model=settings.model), factory)
-    return play(answerer, conversations), play(answerer, conversations, with_history=False)
+    played = {}
+    for eval_set in load_suite(settings.eval_suite):
+        if eval_set.dialogues is None or eval_set.data is None:
+            continue
+        conversations = load_dialogues(eval_set.dialogues)
+        index_dir = settings.index_dir / EVAL_INDEXES / eval_set.name
+        _share_encoder_exports(settings.index_dir, index_dir)
+        build_index(
+            settings.model_copy(update={"data_dir": eval_set.data, "index_dir": index_dir}),
+            embedder_factory=factory,
+            progress=progress,
+        )
+        answerer = _answerer(settings, load_index(index_dir, model=settings.model), factory)
+        played[eval_set.name] = play(answerer, conversations), play(answerer, conversations, with_history=False)
+    if not played:
+        raise DataError(settings.eval_suite, "no set of the suite has 'dialogues'")
+    return played

@@ -31,6 +31,7 @@ class EvalSet:
     questions: Path | None = None
     benchmark: str | None = None
     peers: dict[str, float] = field(default_factory=dict)  # reference figures from the set's source notes
+    dialogues: Path | None = None  # conversations about the set's content (faqbot.evaluation.dialogues)
 
 
 @dataclass
@@ -61,6 +62,8 @@ def load_suite(path: Path) -> list[EvalSet]:
             entry.get("benchmark") or (entry.get("data") and entry.get("questions"))
         ):
             raise DataError(path, "a set needs 'data' and 'questions', or 'benchmark'", entry=str(name))
+        if entry.get("dialogues") and not entry.get("data"):
+            raise DataError(path, "'dialogues' needs the set's own 'data'", entry=str(name))
         if entry.get("benchmark") and entry["benchmark"] not in BENCHMARK_FILES:
             raise DataError(path, f"unknown benchmark; known: {', '.join(BENCHMARK_FILES)}", entry=str(name))
         sets.append(
@@ -71,6 +74,7 @@ def load_suite(path: Path) -> list[EvalSet]:
                 questions=(path.parent / entry["questions"]).resolve() if entry.get("questions") else None,
                 benchmark=entry.get("benchmark"),
                 peers={str(k): float(v) for k, v in (entry.get("peers") or {}).items()},
+                dialogues=(path.parent / entry["dialogues"]).resolve() if entry.get("dialogues") else None,
             )
         )
     return sets
