@@ -1,5 +1,8 @@
 """Lexical retrieval: BM25 (the bm25s library) over stemmed words without stop words.
 
+The index is built a chunk of documents at a time (faqbot.index.bm25_build) into bm25s's own
+format, the one bm25s's `index` would have made; bm25s loads it.
+
 `relevance` puts a document's BM25 score on a scale that means the same for every question: the
 share of the question's word evidence the document carries. Its denominator is what the question
 could score at best, each word counted at the best score it gets in any document, and a word no
@@ -11,8 +14,8 @@ Answer quality).
 
 from __future__ import annotations
 
-import logging
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +24,7 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from faqbot.index.bm25_build import BM25Builder
 from faqbot.scratch import scratch
 
 _WORD = re.compile(r"\w+")
@@ -82,15 +86,16 @@ def tokenize(text: str) -> list[str]:
 
 
 TOKEN_BEST = "token_best.npy"
+NO_WORD = "\x00"  # the one token of a document with no indexable word: it still needs its slot
 
 
 class LexicalIndex:
     """BM25 scores of a query against every document.
 
-    bm25s builds and stores the index (a word-major sparse matrix of per-document scores); scoring
-    reads that matrix here, as plain arrays: a question's few words each add their row. bm25s's
-    own path (memory-mapped array views, `np.add.at`) costs two to three times as much, on the hot
-    path of every answer.
+    The index is bm25s's (a word-major sparse matrix of per-document scores, built by BM25Builder,
+    stored and loaded by bm25s); scoring reads that matrix here, as plain arrays: a question's few
+    words each add their row. bm25s's own path (memory-mapped array views, `np.add.at`) costs two
+    to three times as much, on the hot path of every answer.
     """
 
     def __init__(self, retriever: bm25s.BM25, size: int, token_best: np.ndarray):
@@ -105,13 +110,12 @@ class LexicalIndex:
         self._unknown_word = float(np.median(token_best)) if token_best.size else 0.0
 
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
-        # bm25s sets its own logger to DEBUG, so every build printed "Building index from tokens".
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-        retriever = bm25s.BM25()
-        # A document with no indexable word still needs a slot so positions line up.
-        retriever.index([tokenize(text) or ["\x00"] for text in texts], show_progress=False)
-        return cls(retriever, len(texts), _token_best(retriever))
+    def build(cls, texts: Iterable[str]) -> LexicalIndex:
+        """The index of the texts, read once (a generator will do), a chunk of them tokenized at a time."""
+        builder = BM25Builder()
+        builder.add(tokenize(text) or [NO_WORD] for text in texts)
+        retriever = builder.finish()
+        return cls(retriever, builder.documents, _token_best(retriever))
 
     def save(self, directory: Path) -> None:
         self._retriever.save(str(directory), show_progress=False)

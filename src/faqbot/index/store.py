@@ -160,7 +160,7 @@ def write_build(
     codes = {name: n for n, name in enumerate(names)}
     np.save(directory / "key_fields.npy", np.array([codes[f] for f in key_fields], dtype=np.uint8))
     np.save(directory / "sentence_offsets.npy", np.array(sentence_offsets, dtype=np.int64))
-    LexicalIndex.build([doc.lexical_text() for doc in docs]).save(directory / "bm25")
+    LexicalIndex.build(doc.lexical_text() for doc in docs).save(directory / "bm25")  # texts one at a time
     write_docs(directory, docs)
     words, bounded = corpus_words(doc.lexical_text() for doc in docs)
     records = {"key_field_names": names, "articles": articles, "smalltalk": smalltalk, "words": words}
