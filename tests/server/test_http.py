@@ -61,7 +61,7 @@ def test_ask_answers_green_ai_from_the_sustainability_section(client: TestClient
 
 @pytest.mark.model
 def test_a_follow_up_over_http_is_answered_as_in_process(client: TestClient, real_answerer: Answerer) -> None:
-    # Over HTTP its two readings (in context, and alone) are encoded by the batcher, in process at once.
+    # Over HTTP the batcher encodes the question in context; in process, the answerer itself.
     asked = "What are the economic implications of open source AI?"
     first = client.post("/api/ask", json={"question": asked}).json()
     history = [{"question": asked, "answer": first["answer"], "source_id": first["sources"][0]["id"]}]

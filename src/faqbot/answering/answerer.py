@@ -11,7 +11,6 @@ entries closest to the question, other than the one that answered, not yet asked
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import uuid
 from collections import OrderedDict
@@ -30,7 +29,6 @@ from faqbot.embedding.embedder import Embedder, Encoded, encode_questions
 from faqbot.index.store import LoadedIndex
 from faqbot.search.page_reference import WORDS as PAGE_WORDS
 from faqbot.search.page_reference import PageReferences
-from faqbot.search.query_fusion import combine
 from faqbot.search.rerank import rerank
 from faqbot.search.retrieval import Hit, Scores, Strategy, score
 from faqbot.search.spelling import Speller, english_words
@@ -98,17 +96,11 @@ class Answerer:
         `history` is the conversation so far, oldest first (faqbot.answering.conversation).
         """
         query = self.reader.read(question, page=page, history=history)
-        answer = self._ready(query, top_k) or self._answer_now(query, top_k)
+        answer = self._ready(query, top_k) or self.answer_from_encoding(query, self.encode(query.matched), top_k)
         again = self._continues(query, answer)
         if again is None:
             return answer
-        return self._ready(again, top_k) or self._answer_now(again, top_k)
-
-    def _answer_now(self, query: Query, top_k: int) -> Answer:
-        """Encode and compose: the question, with its reading alone in the same batch if it has one."""
-        texts = [query.matched] if query.alone is None else [query.matched, query.alone]
-        encoded = encode_questions(self.embedder, texts)
-        return self.answer_from_encoding(query, encoded[0], top_k, alone=encoded[1] if len(encoded) > 1 else None)
+        return self._ready(again, top_k) or self.answer_from_encoding(again, self.encode(again.matched), top_k)
 
     async def answer_batched(
         self,
@@ -121,18 +113,11 @@ class Answerer:
     ) -> Answer:
         """`answer`, with the encode handed to `encode` (the server's batcher) and awaited."""
         query = self.reader.read(question, page=page, history=history)
-        answer = self._ready(query, top_k) or await self._answer_encoding(query, top_k, encode)
+        answer = self._ready(query, top_k) or self.answer_from_encoding(query, await encode(query.matched), top_k)
         again = self._continues(query, answer)
         if again is None:
             return answer
-        return self._ready(again, top_k) or await self._answer_encoding(again, top_k, encode)
-
-    async def _answer_encoding(self, query: Query, top_k: int, encode: Callable[[str], Awaitable[Encoded]]) -> Answer:
-        """`_answer_now` with the encodes handed to `encode`, both at once (the batcher joins them)."""
-        if query.alone is None:
-            return self.answer_from_encoding(query, await encode(query.matched), top_k)
-        encoded, alone = await asyncio.gather(encode(query.matched), encode(query.alone))
-        return self.answer_from_encoding(query, encoded, top_k, alone=alone)
+        return self._ready(again, top_k) or self.answer_from_encoding(again, await encode(again.matched), top_k)
 
     @staticmethod
     def _continues(query: Query, answer: Answer) -> Query | None:
@@ -171,14 +156,10 @@ class Answerer:
             self.cache_hits += 1
         return self._for(query, replace(cached, answer_id=uuid.uuid4().hex, from_cache=True))
 
-    def answer_from_encoding(
-        self, query: Query, encoded: Encoded, top_k: int, *, alone: Encoded | None = None
-    ) -> Answer:
-        """Compose (and cache) the answer to `query`, encoded as `encoded` (and its reading alone, when
-        it has one, as `alone`: without it, the answer is the contextual reading's alone)."""
+    def answer_from_encoding(self, query: Query, encoded: Encoded, top_k: int) -> Answer:
+        """Compose (and cache) the answer to `query`, encoded as `encoded`."""
         # A question about the page asks for a summary: its passage answers whole.
-        reading = (query.alone, alone) if query.alone is not None and alone is not None else None
-        fresh = self._compose(query.matched, encoded, top_k, whole=query.about is not None, alone=reading)
+        fresh = self._compose(query.matched, encoded, top_k, whole=query.about is not None)
         with self._cache_lock:
             self._cache[self._cache_key(query, top_k)] = fresh
             while len(self._cache) > CACHE_SIZE:
@@ -191,15 +172,7 @@ class Answerer:
         follow_ups = [q for q in answer.follow_ups if q.lower() not in asked][:MAX_FOLLOW_UPS]
         return replace(answer, question=query.question, interpreted_as=query.interpreted_as, follow_ups=follow_ups)
 
-    def _compose(
-        self,
-        matched: str,
-        encoded: Encoded,
-        top_k: int,
-        *,
-        whole: bool = False,
-        alone: tuple[str, Encoded] | None = None,
-    ) -> Answer:
+    def _compose(self, matched: str, encoded: Encoded, top_k: int, *, whole: bool = False) -> Answer:
         scores = score(self.index, matched, encoded.vector)
         answer_id, version = uuid.uuid4().hex, self.index.version
         # Only a message that shares little with any document can be small talk by its meaning alone.
@@ -209,11 +182,6 @@ class Answerer:
             reply = self.index.smalltalk.answer_for(intent, contact=self.reader.contact)
             return Answer(True, reply, 1.0, "smalltalk", answer_id, [], [], version)
         hits = rerank(scores.top(max(top_k, LOOKAHEAD)), self.index.tokens, encoded.tokens)
-        if alone is not None:  # a follow-up read in context: ranked with the question alone
-            text, own = alone
-            own_scores = score(self.index, text, own.vector)
-            own_hits = rerank(own_scores.top(max(top_k, LOOKAHEAD)), self.index.tokens, own.tokens)
-            hits = combine(hits, scores, own_hits, own_scores)
         confidence = round(confidence_of(hits, self.index.docs), 4)
         sources = [self._source(hit) for hit in self._distinct(hits)[:top_k]]
         if not hits or confidence < self.threshold:

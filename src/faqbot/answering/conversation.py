@@ -3,9 +3,7 @@
 The client sends the earlier turns (`history`: each question, and the answer's source). A question
 that leans on them ("why does it matter?", "and privacy?", "who contributes to them?") is matched
 together with the topic of the last answered turn: the title of its source (a section's heading,
-an FAQ entry's question), and ranked together with the question alone, so that the answer is the
-source both readings agree on rather than the last one again (faqbot.search.query_fusion). The two
-readings are encoded in one batch. A question that stands on its
+an FAQ entry's question). One encode per turn, as for any question. A question that stands on its
 own, or that brings words the site never uses ("and the weather tomorrow?"), is matched as it is,
 so a new topic switches cleanly and an off-topic question is still declined.
 
@@ -65,8 +63,6 @@ class InContext:
     # use when the question alone is declined with its best match at `topic_url` (module docstring).
     continued: InContext | None = None
     topic_url: str | None = None
-    # For a question matched in context: the question alone, ranked with it (faqbot.search.query_fusion).
-    alone: str | None = None
 
 
 def leans_back(question: str, stop_words: frozenset[str], in_corpus: Callable[[str], bool]) -> bool:
@@ -105,7 +101,7 @@ def in_context(
     if source is None:
         return InContext(question, None)
     title = source.question if source.kind == "faq" else source.section
-    contextual = InContext(f"{question} {title}", f"{question} (about: {title})", alone=question)
+    contextual = InContext(f"{question} {title}", f"{question} (about: {title})")
     if leans_back(question, stop_words, in_corpus):
         return contextual
     return InContext(question, None, continued=contextual, topic_url=source.url)

@@ -43,7 +43,6 @@ class Query:
     # match at `topic_url` (faqbot.answering.conversation).
     continued: InContext | None = None
     topic_url: str | None = None
-    alone: str | None = None  # matched in context: the question alone, ranked with it
 
     def in_context(self) -> Query:
         """This question as read in the conversation's context (`continued`), or itself. Not ranked with
@@ -80,7 +79,6 @@ class QueryReader:
             asked=asked,
             continued=context.continued,
             topic_url=context.topic_url,
-            alone=context.alone,
         )
 
     def smalltalk_intent(self, vector: np.ndarray, best_document: float) -> str | None:
