@@ -100,8 +100,10 @@ def test_launch_figures_from_the_imported_page(tmp_path: Path, real_embedder: Em
     """The launch page, imported with its chrome, measured on the launch set against the hand-made
     copy. The page has no `alternates` (the other phrasings the project wrote by hand for each FAQ
     entry): once the owner adds them to the imported file, every figure is the same, which says the
-    sections and FAQ are the same. The import alone was measured at answerer hit@1 0.939 against
-    0.951 (one question of 82) and answered-right 0.927 against 0.951 (torch query encoder)."""
+    sections and FAQ are the same. The import alone ranks every question as the hand-made copy does
+    (hit@1, MRR: the same); answered-right is 0.939 against 0.951 (torch query encoder): one question
+    ("Why does publishing the source code...") is answered at 0.46 by way of an alternate and
+    declined at 0.40 without it."""
     data = tmp_path / "data"
     run([str(LAUNCH_PAGE)], data)
     by_question = {entry.question: entry.id for entry in load_faq(data / "faq")}
@@ -109,8 +111,7 @@ def test_launch_figures_from_the_imported_page(tmp_path: Path, real_embedder: Em
     expected = figures(launch_report(build(SITE, tmp_path / "site-index", real_embedder)))
 
     imported = figures(launch_report(build(data, tmp_path / "import-index", real_embedder), ids))
-    answerer_hit = imported["retrieval"]["answerer"]["hit@1"]  # type: ignore[index]
-    assert answerer_hit >= expected["retrieval"]["answerer"]["hit@1"] - 0.025  # type: ignore[index]
+    assert imported["retrieval"]["answerer"] == expected["retrieval"]["answerer"]  # type: ignore[index]
 
     # The owner's edit: the hand-made alternates added to the imported FAQ file. A re-import keeps it.
     faq_file = data / "faq" / f"{LAUNCH_SLUG}.yaml"

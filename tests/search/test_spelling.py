@@ -21,6 +21,7 @@ def speller() -> Speller:
         ("sustainablity in ai", "sustainability in ai"),
         ("Colaboration between teams", "collaboration between teams"),
         ("What about startpus?", "What about startups?"),
+        ("a smlal team", "a small team"),  # two letters swapped in a short word: one slip, not two
     ],
 )
 def test_a_misspelt_word_is_corrected_to_the_close_corpus_word(speller: Speller, typed: str, corrected: str) -> None:

@@ -6,6 +6,8 @@ use would be "corrected" into the closest one that it does, often into a differe
 meaning ("uninstall" -> "install", "invisible" -> "visible", "expensive" -> "extensive"); on
 StackFAQ that rewrote 178 different correct words. A misspelt word is corrected only towards a
 corpus word that is very close, so a typo of an off-topic word stays as it is (and is declined).
+Two neighbouring letters swapped ("modle", "recieve") are one slip, as in Damerau's count (1964),
+though difflib's ratio counts them as two: a corpus word one swap away is the correction.
 
 A question in another language is left alone: its words are not typos of English ones ("¿Qué es
 un modelo de IA?" must not become "... un model de IA"). A question is taken for another language
@@ -73,8 +75,9 @@ class Speller:
     def _closest(self, word: str) -> str | None:
         if word in self._corrections:
             return self._corrections[word]
+        swapped = sorted(w for w in _swaps(word) if w in self._known)
         candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self._by_length.get(n, ())]
-        match = difflib.get_close_matches(word, candidates, n=1, cutoff=SIMILARITY)
+        match = swapped[:1] or difflib.get_close_matches(word, candidates, n=1, cutoff=SIMILARITY)
         if len(self._corrections) >= CACHE_SIZE:
             self._corrections.clear()  # bounded: the words of a day's questions, not every typo ever seen
         self._corrections[word] = match[0] if match else None
@@ -108,3 +111,8 @@ class Speller:
             return self._closest(lower) or word
 
         return _WORD.sub(fix, text)
+
+
+def _swaps(word: str) -> set[str]:
+    """The word with two neighbouring letters swapped, every way but the word itself."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)} - {word}
