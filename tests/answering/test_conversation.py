@@ -3,12 +3,14 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from faqbot.answering.answerer import Answerer
 from faqbot.answering.conversation import Turn, leans_back
 from faqbot.content.smalltalk import load_smalltalk
 from faqbot.errors import DataError
 from faqbot.index.lexical import STOP_WORDS
+from tests.conftest import FIXTURES
 
 CORPUS = {"green", "ai", "energy", "privacy", "model", "models", "contribute", "sustainability", "cut"}
 
@@ -105,6 +107,13 @@ def test_small_talk_is_answered_and_never_takes_a_real_question(real_answerer: A
         assert answer.answered and answer.kind == "smalltalk" and answer.sources == [], message
     mixed = real_answerer.answer("hi, what is green AI?")
     assert mixed.kind == "passage" and mixed.sources[0].url.endswith("#the-role-of-sustainability-in-ai")
+
+
+@pytest.mark.model
+def test_real_questions_worded_like_small_talk_are_answered_as_questions(real_answerer: Answerer) -> None:
+    questions = yaml.safe_load((FIXTURES / "near_smalltalk.yaml").read_text(encoding="utf-8"))["launch"]
+    taken = [q for q in questions if real_answerer.answer(q).kind == "smalltalk"]
+    assert len(questions) >= 30 and taken == []
 
 
 @pytest.mark.model
