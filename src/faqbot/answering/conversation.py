@@ -13,9 +13,9 @@ A question that does not lean back by its words may still continue the topic in 
 ("am i allowed to modify it?", "even as a hobbyist?"). Its meaning decides then: when the question
 alone is declined yet its best match is the conversation's source, clearly ahead of any other
 (not a near-tie, faqbot.answering.confidence), it is about what the conversation is about, and it
-is matched again in context (`InContext.continued`; the answerer
-decides, faqbot.answering.answerer). An off-topic question's best match is the conversation's
-source only by chance, one in as many sources as the site has.
+is matched again in context (`InContext.continued`; the answerer decides,
+faqbot.answering.answerer). An off-topic question's best match is the conversation's source only
+by chance, one in as many sources as the site has.
 
 A question (it ends with "?" or opens with a question word) leans on the conversation when it
 refers back (it, they, this, those...) or is
