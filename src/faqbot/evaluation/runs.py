@@ -140,15 +140,23 @@ def evaluate_suite(
                 result.skipped[eval_set.name] = found
                 continue
             data_dir, questions = found
-            index_dir = settings.index_dir / EVAL_INDEXES / eval_set.name
-            _share_encoder_exports(settings.index_dir, index_dir)
-            eval_settings = settings.model_copy(update={"data_dir": data_dir, "index_dir": index_dir})
-            build_index(eval_settings, embedder_factory=factory, progress=progress)
-            index = load_index(index_dir, model=settings.model)
+            answerer = _set_answerer(settings, eval_set.name, data_dir, factory, progress)
             if progress:
                 print(f"{eval_set.name}: evaluating", flush=True)
-            result.reports[eval_set.name] = _evaluate(_answerer(settings, index, factory), questions, progress)
+            result.reports[eval_set.name] = _evaluate(answerer, questions, progress)
     return result
+
+
+def _set_answerer(
+    settings: Settings, name: str, data_dir: Path, factory: Callable[[str], Embedder], progress: bool
+) -> Answerer:
+    """A suite set's content built as a site of its own (under the index directory, so a rerun reuses
+    its embedding cache and the shared encoder exports), and its answerer."""
+    index_dir = settings.index_dir / EVAL_INDEXES / name
+    _share_encoder_exports(settings.index_dir, index_dir)
+    eval_settings = settings.model_copy(update={"data_dir": data_dir, "index_dir": index_dir})
+    build_index(eval_settings, embedder_factory=factory, progress=progress)
+    return _answerer(settings, load_index(index_dir, model=settings.model), factory)
 
 
 def _share_encoder_exports(main: Path, index_dir: Path) -> None:
@@ -174,14 +182,7 @@ def evaluate_dialogues(
         if eval_set.dialogues is None or eval_set.data is None:
             continue
         conversations = load_dialogues(eval_set.dialogues)
-        index_dir = settings.index_dir / EVAL_INDEXES / eval_set.name
-        _share_encoder_exports(settings.index_dir, index_dir)
-        build_index(
-            settings.model_copy(update={"data_dir": eval_set.data, "index_dir": index_dir}),
-            embedder_factory=factory,
-            progress=progress,
-        )
-        answerer = _answerer(settings, load_index(index_dir, model=settings.model), factory)
+        answerer = _set_answerer(settings, eval_set.name, eval_set.data, factory, progress)
         played[eval_set.name] = play(answerer, conversations), play(answerer, conversations, with_history=False)
     if not played:
         raise DataError(settings.eval_suite, "no set of the suite has 'dialogues'")
