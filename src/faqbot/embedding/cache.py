@@ -115,9 +115,17 @@ class ArrayCache:
         absent = self._find(digests(distinct)) < 0
         return [t for t, gone in zip(distinct, absent.tolist(), strict=True) if gone]
 
+    def cached(self, keys: np.ndarray) -> np.ndarray:
+        """Per hash (`digests`), whether its text is cached (bool)."""
+        return self._find(np.asarray(keys, dtype="S16")) >= 0
+
     def locate(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each text's segment and the start and end of its rows there (KeyError when one is missing)."""
-        found = self._find(digests(texts))
+        return self.locate_digests(digests(texts))
+
+    def locate_digests(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`locate` by the texts' hashes (`digests`): the build keeps hashes, not texts."""
+        found = self._find(np.asarray(keys, dtype="S16"))
         if (found < 0).any():
             raise KeyError(f"{int((found < 0).sum())} texts are not in the embedding cache")
         segment, entry = self._segment_of[found], self._entry_of[found]
@@ -143,9 +151,11 @@ class ArrayCache:
             self._segments += [Segment(self.directory, name) for name in writer.written]
             self._index()
 
-    def save(self, keep: Sequence[str]) -> None:
-        """Forget the texts not in `keep`: the segments are rewritten once most of their rows are unused."""
-        wanted = np.unique(digests(list(dict.fromkeys(keep))))
+    def save(self, keep: Sequence[str] | np.ndarray) -> None:
+        """Forget the texts not in `keep` (texts, or their hashes: `digests`): the segments are rewritten
+        once most of their rows are unused."""
+        keys = keep if isinstance(keep, np.ndarray) else digests(list(dict.fromkeys(keep)))
+        wanted = np.unique(np.asarray(keys, dtype="S16"))
         live = [_within(s.keys, wanted) for s in self._segments]
         rows = [np.diff(s.offsets) for s in self._segments]
         used = sum(int(r[m].sum()) for r, m in zip(rows, live, strict=True))
@@ -229,10 +239,14 @@ class EmbeddingCache(ArrayCache):
 
     def get(self, texts: Sequence[str], dimension: int) -> np.ndarray:
         """The texts' vectors, in order (float32, one row a text)."""
-        out = np.zeros((len(texts), dimension), dtype=np.float32)
-        if not len(texts):
+        return self.get_digests(digests(texts), dimension)
+
+    def get_digests(self, keys: np.ndarray, dimension: int) -> np.ndarray:
+        """`get` by the texts' hashes (`digests`)."""
+        out = np.zeros((len(keys), dimension), dtype=np.float32)
+        if not len(keys):
             return out
-        segment, starts, _ = self.locate(texts)
+        segment, starts, _ = self.locate_digests(keys)
         for n in np.unique(segment).tolist():
             mine = np.flatnonzero(segment == n)
             out[mine] = self.rows(n)[starts[mine]]

@@ -13,8 +13,8 @@ import datetime as dt
 import fcntl
 import gc
 import hashlib
-import json
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,40 +22,25 @@ from pathlib import Path
 import numpy as np
 
 from faqbot.content.corpus import Corpus, load_corpus
-from faqbot.content.documents import Doc, Key, article_to_dict, faq_doc, passage_doc
-from faqbot.content.passages import make_passages
+from faqbot.content.documents import Doc, article_to_dict
 from faqbot.embedding.cache import EmbeddingCache, TokenCache
 from faqbot.embedding.embedder import Embedder, load_embedder
 from faqbot.embedding.injected import injected_embedder
 from faqbot.embedding.onnx_export import CHECK_TEXTS, EXPORT_VERSION
 from faqbot.embedding.query_encoder import install_encoder, prepare_encoder
 from faqbot.errors import BuildLockedError, FaqbotError, IndexUnavailable
-from faqbot.index.changes import changes, previous_docs
-from faqbot.index.embed import KeyVectors, embed_vectors, write_token_store, write_vectors
+from faqbot.index.changes import previous_docs
+from faqbot.index.embed import KeyVectors, all_hashes, embed_vectors, write_token_store, write_vectors
+from faqbot.index.plan import spread
 from faqbot.index.progress import Progress, Quiet
+from faqbot.index.read import collect_docs, read_docs
 from faqbot.index.report import BuildReport
 from faqbot.index.store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, load_index, swap_in, write_build
-from faqbot.index.tokens import match_text, rerank_decision
+from faqbot.index.tokens import rerank_decision
 from faqbot.index.vectors import build_from_rows, choose_kind, save_vector_index
 from faqbot.settings import Settings
-from faqbot.text import content_hash
 
 LOCK_FILE = ".build.lock"
-
-
-def collect_docs(corpus: Corpus, settings: Settings) -> list[Doc]:
-    docs = [faq_doc(entry, corpus) for entry in corpus.faq]
-    for article in corpus.articles:
-        passages = make_passages(article, window=settings.window_sentences, stride=settings.window_stride)
-        docs.extend(passage_doc(p) for p in passages)
-    return docs
-
-
-def corpus_hash(docs: list[Doc], corpus: Corpus) -> str:
-    # Where the data directory lives is not content: moving it must not change the version.
-    article_parts = [json.dumps({**article_to_dict(a), "path": ""}, sort_keys=True) for a in corpus.articles]
-    smalltalk = json.dumps(corpus.smalltalk.to_dict(), sort_keys=True)
-    return content_hash(*(d.hash for d in docs), *article_parts, smalltalk, length=32)
 
 
 @contextmanager
@@ -92,43 +77,36 @@ def build_index(
     the model, or what FAQBOT_EMBEDDER names); `progress` True reports on stderr."""
     say = progress if isinstance(progress, Progress) else Progress() if progress else Quiet()
     say.step(f"reading {settings.data_dir}")
-    corpus, docs = check_data(settings)  # raises DataError before anything is written
-    fingerprint = corpus_hash(docs, corpus)
-    keys: list[tuple[int, Key]] = [(i, key) for i, d in enumerate(docs) for key in d.keys()]
-    key_texts = list(dict.fromkeys(text for _, key in keys for text in key.texts))
-    # The embedded keys are part of the version: a faqbot that embeds differently rebuilds.
-    kind = choose_kind(len(keys), settings.index_type)
-    token_texts = [match_text(d) for d in docs]
-    rerank = rerank_decision(settings.rerank, token_texts)
-    version = _version(
-        str(FORMAT_VERSION),
-        str(EXPORT_VERSION),  # a better export recipe is worth a rebuild
-        settings.model,
-        settings.encoder,
-        kind,
-        f"rerank={rerank['on']}",
-        *([f"embedder={settings.embedder}"] if settings.embedder else []),
-        fingerprint,
-        *(key.describe() for _, key in keys),
-    )
+    corpus = load_corpus(settings.data_dir)  # raises DataError before anything is written
     index_dir = settings.index_dir
-    counts = {
-        "articles": len(corpus.articles),
-        "faq": sum(d.kind == "faq" for d in docs),
-        "passages": sum(d.kind == "passage" for d in docs),
-    }
-    say.step(f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages")
     with build_lock(index_dir):
         previous_dir = current_build(index_dir)
-        before = previous_docs(previous_dir)
-        faq_changes = changes(before, docs, "faq")
-        passage_changes = changes(before, docs, "passage")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        tmp = index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}"
+        tmp.mkdir(parents=True)
+        read = read_docs(corpus, settings, tmp, previous_docs(previous_dir), say)
+        docs, plan, counts = read.docs, read.plan, read.counts
+        say.step(f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages")
+        kind = choose_kind(len(plan.key_docs), settings.index_type)
+        rerank = rerank_decision(settings.rerank, len(docs), plan.tokens)
+        # The embedded keys are part of the version: a faqbot that embeds differently rebuilds.
+        version = _version(
+            str(FORMAT_VERSION),
+            str(EXPORT_VERSION),  # a better export recipe is worth a rebuild
+            settings.model,
+            settings.encoder,
+            kind,
+            f"rerank={rerank['on']}",
+            *([f"embedder={settings.embedder}"] if settings.embedder else []),
+            read.fingerprint,
+            plan.keys_described,
+        )
         if not force and previous_dir is not None and _manifest_version(previous_dir) == version and _loads(settings):
+            shutil.rmtree(tmp, ignore_errors=True)
             return BuildReport(
-                version, True, counts, faq_changes, passage_changes, 0, 0, previous_dir, warnings=corpus.warnings
+                version, True, counts, read.faq, read.passages, 0, 0, previous_dir, warnings=corpus.warnings
             )
 
-        sentence_texts = [s for d in docs for s in d.sentences]
         smalltalk_texts = list(corpus.smalltalk.examples)
         # Vectors an injected embedder made are cached apart from the model's own.
         source = settings.model + (f" via {settings.embedder}" if settings.embedder else "")
@@ -150,10 +128,9 @@ def build_index(
                 loaded["model"] = load_embedder(settings.model)
             return loaded["model"]
 
-        all_texts = key_texts + sentence_texts + smalltalk_texts
-        embedded = embed_vectors(cache, all_texts, embedder, say)
+        embedded = embed_vectors(cache, plan, docs, smalltalk_texts, embedder, say)
         dimension = cache.dimension or embedder().dimension
-        check_texts = _spread(sentence_texts + key_texts, CHECK_TEXTS)
+        check_texts = spread(docs, CHECK_TEXTS)
         say.step("preparing the query encoder")
         if settings.embedder and settings.encoder != "torch":  # checked against the model itself
             reference = model().encode(check_texts)
@@ -163,30 +140,19 @@ def build_index(
             settings.encoder, settings.model, index_dir / CACHE, model, check_texts, reference
         )
 
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-        tmp = index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}"
         final = index_dir / BUILDS / f"{version}-{stamp}"
-        tmp.mkdir(parents=True)
         rerank = write_token_store(
-            rerank, tmp, TokenCache(index_dir / CACHE, source), token_texts, dimension, embedder, say
+            rerank, tmp, TokenCache(index_dir / CACHE, source), plan, docs, dimension, embedder, say
         )
-
-        offsets, row = [], 0
-        for d in docs:
-            offsets.append(row if d.sentences else -1)
-            row += len(d.sentences)
-        write_vectors(tmp / "sentences.npy", cache, sentence_texts, dimension)
+        write_vectors(tmp / "sentences.npy", cache, plan.sentences, dimension)
         if smalltalk_texts:
             np.save(tmp / "smalltalk.npy", cache.get(smalltalk_texts, dimension))
         loaded.clear()
         _release_memory()  # the model's, before the largest steps
-        key_docs = np.array([i for i, _ in keys], dtype=np.int32)
-        key_fields = [key.field for _, key in keys]
-        vectors = KeyVectors(cache, [key for _, key in keys], dimension)
-        del keys
-        say.step(f"building the vector index ({kind}, {len(key_docs):,} vectors)")
-        with say.counter("vector index", len(key_docs), "vectors") as added:
-            vector_index = build_from_rows(vectors, len(key_docs), dimension, kind, added)
+        vectors = KeyVectors(cache, plan, dimension)
+        say.step(f"building the vector index ({kind}, {len(vectors):,} vectors)")
+        with say.counter("vector index", len(vectors), "vectors") as added:
+            vector_index = build_from_rows(vectors, len(vectors), dimension, kind, added)
         save_vector_index(vector_index, tmp / "vectors.faiss")
         del vectors, vector_index  # out of memory before the word index is built
         say.step("writing the word index and the documents")
@@ -195,8 +161,8 @@ def build_index(
             version=version,
             model=settings.model,
             dimension=dimension,
-            counts={**counts, "vectors": len(key_docs), "sentences": len(sentence_texts)},
-            corpus_hash=fingerprint,
+            counts={**counts, "vectors": len(plan.key_docs), "sentences": len(plan.sentences)},
+            corpus_hash=read.fingerprint,
             built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             index_type=kind,
             encoder=encoder,
@@ -207,9 +173,10 @@ def build_index(
             tmp,
             manifest=manifest,
             docs=docs,
-            key_docs=key_docs,
-            key_fields=key_fields,
-            sentence_offsets=offsets,
+            key_docs=plan.key_docs,
+            key_fields=plan.key_fields,
+            field_names=plan.field_names,
+            sentence_offsets=plan.sentence_offsets,
             articles=[article_to_dict(a) for a in corpus.articles],
             smalltalk=corpus.smalltalk.to_dict(),
         )
@@ -217,15 +184,16 @@ def build_index(
             install_encoder(encoder_files, tmp)
         os.replace(tmp, final)
         swap_in(index_dir, final)
-        cache.save(keep=all_texts)
+        kept = all_hashes(plan, smalltalk_texts)
+        cache.save(keep=kept)
         return BuildReport(
             version,
             False,
             counts,
-            faq_changes,
-            passage_changes,
+            read.faq,
+            read.passages,
             embedded,
-            len(set(all_texts)) - embedded,
+            len(np.unique(kept)) - embedded,
             final,
             encoder,
             rerank,
@@ -254,13 +222,6 @@ def _version(*parts: str) -> str:
     for n, part in enumerate(parts):
         digest.update(("\x1f" if n else "").encode() + part.encode("utf-8"))
     return digest.hexdigest()[:12]
-
-
-def _spread(texts: list[str], count: int) -> list[str]:
-    """Up to `count` distinct texts taken evenly from the whole list (every article, not the first)."""
-    distinct = list(dict.fromkeys(texts))
-    step = max(1, len(distinct) // count)
-    return distinct[::step][:count]
 
 
 def _loads(settings: Settings) -> bool:

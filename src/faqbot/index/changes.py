@@ -7,6 +7,7 @@ so an edited passage is "changed", not "removed" and "added".
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,15 +39,35 @@ def previous_docs(build: Path | None) -> dict[str, str]:
         return {}
 
 
-def changes(previous: dict[str, str], docs: list[Doc], kind: str) -> Changes:
-    prefix = "faq:" if kind == "faq" else ""
-    old = {p: h for p, h in previous.items() if p.startswith("faq:") == (kind == "faq")}
-    new = {d.position: d.hash for d in docs if d.kind == kind}
-    changes = Changes(
-        added=sorted(p for p in new if p not in old),
-        changed=sorted(p for p in new if p in old and old[p] != new[p]),
-        removed=sorted(p for p in old if p not in new),
-    )
-    for names in (changes.added, changes.changed, changes.removed):
-        names[:] = [n.removeprefix(prefix) for n in names]
-    return changes
+def changes(previous: dict[str, str], docs: Iterable[Doc], kind: str) -> Changes:
+    """The documents of `kind` added, changed and removed since `previous` (previous_docs)."""
+    tracker = ChangeTracker(previous)
+    for doc in docs:
+        tracker.add(doc)
+    faq, passages = tracker.finish()
+    return faq if kind == "faq" else passages
+
+
+class ChangeTracker:
+    """The changes of FAQ entries and passages, told one document at a time (`add`), in one read of
+    them; `finish` gives them, names sorted."""
+
+    def __init__(self, previous: dict[str, str]):
+        self._left = dict(previous)  # the previous documents not met again: removed, at the end
+        self._faq, self._passages = Changes(), Changes()
+
+    def add(self, doc: Doc) -> None:
+        changes = self._faq if doc.kind == "faq" else self._passages
+        old = self._left.pop(doc.position, None)
+        if old is None:
+            changes.added.append(doc.position)
+        elif old != doc.hash:
+            changes.changed.append(doc.position)
+
+    def finish(self) -> tuple[Changes, Changes]:
+        for position in self._left:
+            (self._faq if position.startswith("faq:") else self._passages).removed.append(position)
+        for changes, prefix in ((self._faq, "faq:"), (self._passages, "")):
+            for names in (changes.added, changes.changed, changes.removed):
+                names[:] = sorted(n.removeprefix(prefix) for n in names)
+        return self._faq, self._passages

@@ -16,6 +16,7 @@ import hashlib
 import json
 import mmap
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -39,26 +40,73 @@ def _id_hash(doc_id: str) -> int:
     return int.from_bytes(hashlib.sha256(doc_id.encode("utf-8")).digest()[:8], "little")
 
 
-def write_docs(directory: Path, docs: Sequence[Doc]) -> None:
-    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-    with open(directory / DOCS_FILE, "wb") as out:
-        for n, doc in enumerate(docs):
-            line = json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n"
-            out.write(line)
-            offsets[n + 1] = offsets[n] + len(line)
-    hashes = np.array([_id_hash(d.id) for d in docs], dtype=np.uint64)
-    order = np.argsort(hashes, kind="stable")
-    np.save(directory / "doc_offsets.npy", offsets)
-    np.save(directory / "doc_faq.npy", np.array([d.kind == "faq" for d in docs], dtype=bool))
-    np.save(directory / "doc_ids.npy", np.stack([hashes[order], order.astype(np.uint64)]))
+def write_docs(directory: Path, docs: Iterable[Doc]) -> None:
+    """The documents as a DocTable in `directory`, written one at a time."""
+    with DocWriter(directory) as out:
+        for doc in docs:
+            out.add(doc)
+
+
+class DocWriter:
+    """Writes documents one at a time into a DocTable's files (closing it writes the arrays): the
+    build never holds them all (a million passages as Python objects take gigabytes). Per document it
+    keeps 17 bytes: where its line ends, whether it is an FAQ entry, its id's hash."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._out = open(directory / DOCS_FILE, "wb")  # noqa: SIM115 (closed by close())
+        self._ends = array("q")
+        self._faq = bytearray()
+        self._ids = array("Q")
+        self._size = 0
+
+    def add(self, doc: Doc) -> None:
+        line = json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n"
+        self._out.write(line)
+        self._size += len(line)
+        self._ends.append(self._size)
+        self._faq.append(doc.kind == "faq")
+        self._ids.append(_id_hash(doc.id))
+
+    def close(self) -> None:
+        self._out.close()
+        offsets = np.zeros(len(self._ends) + 1, dtype=np.int64)
+        offsets[1:] = np.frombuffer(self._ends, dtype=np.int64) if self._ends else []
+        hashes = np.frombuffer(self._ids, dtype=np.uint64) if self._ids else np.zeros(0, dtype=np.uint64)
+        order = np.argsort(hashes, kind="stable")
+        np.save(self.directory / "doc_offsets.npy", offsets)
+        np.save(self.directory / "doc_faq.npy", np.frombuffer(bytes(self._faq), dtype=bool))
+        np.save(self.directory / "doc_ids.npy", np.stack([hashes[order], order.astype(np.uint64)]))
+
+    def __enter__(self) -> DocWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.close()
+        else:  # an unfinished table: its build directory is an unfinished build, dropped later
+            self._out.close()
 
 
 def corpus_words(texts: Iterable[str], limit: int = MAX_CORPUS_WORDS) -> tuple[list[str], bool]:
     """The texts' words in lower case, the `limit` most frequent (ties alphabetical), and whether
     that left some out."""
     counts: Counter[str] = Counter()
+    for _ in counted(texts, counts):
+        pass
+    return top_words(counts, limit)
+
+
+def counted(texts: Iterable[str], counts: Counter[str]) -> Iterator[str]:
+    """The texts, passed on one at a time, their words counted into `counts` on the way (the build
+    reads the documents once for the word index and the speller's words)."""
     for text in texts:
         counts.update(w.lower() for w in _WORD.findall(text))
+        yield text
+
+
+def top_words(counts: Counter[str], limit: int = MAX_CORPUS_WORDS) -> tuple[list[str], bool]:
+    """`corpus_words` of the words counted."""
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [w for w, _ in ranked[:limit]], len(ranked) > limit
 

@@ -3,53 +3,102 @@ vectors the index needs are read back from the cache a chunk at a time.
 
 So a build's memory stays flat in the corpus's size: a batch of texts and its vectors, one
 segment being written (faqbot.embedding.cache), one chunk of key vectors on their way into FAISS.
+Texts are known by their hashes (faqbot.index.plan); the words of those the cache lacks are made
+again from the documents on disk, read through once in index order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from faqbot.content.documents import Key
-from faqbot.embedding.cache import EmbeddingCache, TokenCache
+from faqbot.content.documents import Doc
+from faqbot.embedding.cache import ArrayCache, EmbeddingCache, TokenCache, digests
 from faqbot.embedding.embedder import Embedder, TokenEncoder
+from faqbot.index.plan import Plan
 from faqbot.index.progress import Progress
-from faqbot.index.tokens import TokenStore
+from faqbot.index.tokens import TokenStore, match_text
 
 VECTOR_BATCH = 256  # texts per call to the model: enough to sort by length and batch well, a line every few s
 TOKEN_BATCH = 128  # their token embeddings are 50-250 vectors each
 READ_ROWS = 65_536  # vectors read back at a time
 
 
+def vector_texts(docs: Iterable[Doc], smalltalk: Sequence[str]) -> Iterator[str]:
+    """Every text the build needs a vector of, in the order of `all_hashes`: each key's texts, key
+    after key; each passage sentence; the small-talk examples. Two reads of `docs`."""
+    for doc in docs:
+        for key in doc.keys():
+            yield from key.texts
+    for doc in docs:
+        yield from doc.sentences
+    yield from smalltalk
+
+
+def all_hashes(plan: Plan, smalltalk: Sequence[str]) -> np.ndarray:
+    """The hashes of `vector_texts`, in its order (S16): what the build's cache must keep."""
+    return np.concatenate([plan.key_text_hashes, plan.sentences, digests(smalltalk)])
+
+
+def _todo(cache: ArrayCache, hashes: np.ndarray) -> np.ndarray:
+    """Which of the texts (by hash, in order) to embed: the first of each the cache lacks (bool)."""
+    distinct, first = np.unique(hashes, return_index=True)
+    wanted = np.zeros(len(hashes), dtype=bool)
+    wanted[first[~cache.cached(distinct)]] = True
+    return wanted
+
+
+def _batches(texts: Iterable[str], wanted: np.ndarray, size: int) -> Iterator[list[str]]:
+    """The texts marked in `wanted` (one flag a text, in order), `size` at a time."""
+    batch: list[str] = []
+    for text, take in zip(texts, wanted.tolist(), strict=True):
+        if take:
+            batch.append(text)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
 def embed_vectors(
-    cache: EmbeddingCache, texts: Sequence[str], embedder: Callable[[], Embedder], progress: Progress
+    cache: EmbeddingCache,
+    plan: Plan,
+    docs: Iterable[Doc],
+    smalltalk: Sequence[str],
+    embedder: Callable[[], Embedder],
+    progress: Progress,
 ) -> int:
     """Embed the texts the cache lacks into it; how many there were."""
-    todo = cache.missing(texts)
+    wanted = _todo(cache, all_hashes(plan, smalltalk))
+    todo = int(wanted.sum())
     if not todo:
         return 0
-    with cache.writer() as writer, progress.counter("embedding texts", len(todo), "texts") as update:
-        for start in range(0, len(todo), VECTOR_BATCH):
-            batch = todo[start : start + VECTOR_BATCH]
+    with cache.writer() as writer, progress.counter("embedding texts", todo, "texts") as update:
+        for batch in _batches(vector_texts(docs, smalltalk), wanted, VECTOR_BATCH):
             writer.add(batch, embedder().encode(batch))
             update(len(batch))
-    return len(todo)
+    return todo
 
 
-def embed_tokens(cache: TokenCache, texts: Sequence[str], embedder: Callable[[], Embedder], progress: Progress) -> bool:
-    """Embed the token vectors of the texts the cache lacks into it; False if the embedder gives none."""
-    todo = cache.missing(texts)
+def embed_tokens(
+    cache: TokenCache, plan: Plan, docs: Iterable[Doc], embedder: Callable[[], Embedder], progress: Progress
+) -> bool:
+    """Embed the token vectors of the documents' texts the cache lacks into it; False if the embedder
+    gives none."""
+    wanted = _todo(cache, plan.token_texts)
+    todo = int(wanted.sum())
     if not todo:
         return True
     encoder = embedder()
     if not isinstance(encoder, TokenEncoder):
         return False
-    with cache.writer() as writer, progress.counter("embedding documents' tokens", len(todo), "texts") as update:
-        for start in range(0, len(todo), TOKEN_BATCH):
-            batch = todo[start : start + TOKEN_BATCH]
+    texts = (match_text(doc) for doc in docs)
+    with cache.writer() as writer, progress.counter("embedding documents' tokens", todo, "texts") as update:
+        for batch in _batches(texts, wanted, TOKEN_BATCH):
             tokens = [e.tokens for e in encoder.encode_with_tokens(batch)]
             if len(tokens) != len(batch) or any(t is None for t in tokens):
                 return False
@@ -62,18 +111,15 @@ class KeyVectors:
     """The index's vectors, one per key: the weighted mean of its texts' vectors (not renormalised, see
     Doc.keys), computed from the cache for the rows asked for."""
 
-    def __init__(self, cache: EmbeddingCache, keys: Sequence[Key], dimension: int):
+    def __init__(self, cache: EmbeddingCache, plan: Plan, dimension: int):
         self.cache = cache
         self.dimension = dimension
-        texts: dict[str, int] = {}
-        widest = max((len(k.texts) for k in keys), default=1)
-        self.texts = np.full((len(keys), widest), -1, dtype=np.int64)  # each key's texts, -1 past its last
-        self.weights = np.zeros((len(keys), widest), dtype=np.float32)
-        for row, key in enumerate(keys):
-            for column, (text, weight) in enumerate(zip(key.texts, key.weights, strict=True)):
-                self.texts[row, column] = texts.setdefault(text, len(texts))
-                self.weights[row, column] = weight
-        self.segment, self.start, _ = cache.locate(list(texts))
+        present = plan.key_weights != 0
+        distinct, inverse = np.unique(plan.key_texts[present], return_inverse=True)
+        self.texts: np.ndarray = np.full(plan.key_texts.shape, -1, dtype=np.int64)  # each key's texts, -1 past its last
+        self.texts[present] = inverse.reshape(-1)
+        self.weights = plan.key_weights
+        self.segment, self.start, _ = cache.locate_digests(distinct)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -100,11 +146,11 @@ class KeyVectors:
         return out
 
 
-def write_vectors(path: Path, cache: EmbeddingCache, texts: Sequence[str], dimension: int) -> None:
-    """The texts' vectors as one .npy file, in order, written READ_ROWS at a time."""
-    out = np.lib.format.open_memmap(path, "w+", np.float32, (len(texts), dimension))
-    for start in range(0, len(texts), READ_ROWS):
-        out[start : start + READ_ROWS] = cache.get(texts[start : start + READ_ROWS], dimension)
+def write_vectors(path: Path, cache: EmbeddingCache, hashes: np.ndarray, dimension: int) -> None:
+    """The vectors of the texts with these hashes as one .npy file, in order, written READ_ROWS at a time."""
+    out = np.lib.format.open_memmap(path, "w+", np.float32, (len(hashes), dimension))
+    for start in range(0, len(hashes), READ_ROWS):
+        out[start : start + READ_ROWS] = cache.get_digests(hashes[start : start + READ_ROWS], dimension)
     out.flush()
     del out
 
@@ -113,7 +159,8 @@ def write_token_store(
     rerank: dict[str, Any],
     directory: Path,
     cache: TokenCache,
-    texts: list[str],
+    plan: Plan,
+    docs: Iterable[Doc],
     dimension: int,
     embedder: Callable[[], Embedder],
     say: Progress,
@@ -122,9 +169,9 @@ def write_token_store(
     manifest's `rerank` entry."""
     if not rerank["on"]:
         return rerank
-    if not embed_tokens(cache, texts, embedder, say):
+    if not embed_tokens(cache, plan, docs, embedder, say):
         return {"on": False, "reason": "the embedder gives no token embeddings"}
-    segment, starts, ends = cache.locate(texts)
+    segment, starts, ends = cache.locate_digests(plan.token_texts)
 
     def rows(first: int, stop: int) -> list[np.ndarray]:
         chunk = zip(segment[first:stop].tolist(), starts[first:stop].tolist(), ends[first:stop].tolist(), strict=True)
@@ -132,5 +179,5 @@ def write_token_store(
 
     say.step("writing the token store")
     tokens = TokenStore.write(directory, ends - starts, dimension, rows)
-    cache.save(keep=texts)
+    cache.save(keep=plan.token_texts)
     return {"on": True, "tokens": tokens}

@@ -31,7 +31,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -44,7 +45,7 @@ from faqbot.content.articles import Article
 from faqbot.content.documents import Doc, article_from_dict
 from faqbot.content.smalltalk import SmallTalk, built_in
 from faqbot.errors import IndexUnavailable
-from faqbot.index.docs import DocsById, DocTable, corpus_words, write_docs
+from faqbot.index.docs import DocsById, DocTable, counted, top_words
 from faqbot.index.lexical import LexicalIndex
 from faqbot.index.tokens import TokenStore
 from faqbot.index.vectors import tune
@@ -145,25 +146,26 @@ def write_build(
     directory: Path,
     *,
     manifest: Manifest,
-    docs: list[Doc],
+    docs: Iterable[Doc],
     key_docs: np.ndarray,
-    key_fields: Sequence[str],
-    sentence_offsets: list[int],
+    key_fields: np.ndarray,
+    field_names: list[str],
+    sentence_offsets: np.ndarray,
     articles: list[dict[str, Any]],
     smalltalk: dict[str, object] | None = None,
 ) -> None:
-    """Write the build into `directory`, which already holds its large arrays (`vectors.faiss`,
-    `sentences.npy`, `smalltalk.npy`, the token store: the build writes them as it reads them from
-    the cache). The manifest goes last: a directory without one is an unfinished build."""
+    """Write the build into `directory`, which already holds its documents (faqbot.index.docs) and
+    its large arrays (`vectors.faiss`, `sentences.npy`, `smalltalk.npy`, the token store: the build
+    writes them as it reads them from the cache). `docs` is read through once, one document at a
+    time; `key_fields` are codes into `field_names`. The manifest goes last: a directory without one
+    is an unfinished build."""
     np.save(directory / "key_docs.npy", key_docs.astype(np.int32))
-    names = sorted(set(key_fields))
-    codes = {name: n for n, name in enumerate(names)}
-    np.save(directory / "key_fields.npy", np.array([codes[f] for f in key_fields], dtype=np.uint8))
-    np.save(directory / "sentence_offsets.npy", np.array(sentence_offsets, dtype=np.int64))
-    LexicalIndex.build(doc.lexical_text() for doc in docs).save(directory / "bm25")  # texts one at a time
-    write_docs(directory, docs)
-    words, bounded = corpus_words(doc.lexical_text() for doc in docs)
-    records = {"key_field_names": names, "articles": articles, "smalltalk": smalltalk, "words": words}
+    np.save(directory / "key_fields.npy", key_fields.astype(np.uint8))
+    np.save(directory / "sentence_offsets.npy", sentence_offsets.astype(np.int64))
+    counts: Counter[str] = Counter()  # the speller's words, counted as the word index reads the texts
+    LexicalIndex.build(counted((doc.lexical_text() for doc in docs), counts)).save(directory / "bm25")
+    words, bounded = top_words(counts)
+    records = {"key_field_names": field_names, "articles": articles, "smalltalk": smalltalk, "words": words}
     records["words_bounded"] = bounded
     (directory / "records.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     (directory / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2), encoding="utf-8")

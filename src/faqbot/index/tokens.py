@@ -125,16 +125,16 @@ class TokenStore:
         return store
 
 
-def rerank_decision(setting: str, texts: list[str]) -> dict[str, Any]:
-    """Whether this build stores token embeddings for re-ranking (faqbot.search.rerank), and why."""
+def rerank_decision(setting: str, documents: int, tokens: int) -> dict[str, Any]:
+    """Whether this build stores token embeddings for re-ranking (faqbot.search.rerank), and why, for
+    `documents` of `tokens` tokens in all (count_tokens of their match_text)."""
     if setting == "off":
         return {"on": False, "reason": "FAQBOT_RERANK=off"}
     if setting == "auto":
-        tokens = sum(count_tokens(text) for text in texts)
         if tokens > MAX_STORE_TOKENS:
             return {
                 "on": False,
-                "reason": f"{len(texts)} documents of about {tokens:,} tokens, "
+                "reason": f"{documents} documents of about {tokens:,} tokens, "
                 f"more than auto stores ({MAX_STORE_TOKENS:,})",
             }
     return {"on": True}
