@@ -33,6 +33,7 @@ def test_batches_and_chunks_build_the_index_one_pass_did(
     monkeypatch.setattr(embed, "VECTOR_BATCH", 7)
     monkeypatch.setattr(embed, "TOKEN_BATCH", 3)
     monkeypatch.setattr(embed, "READ_ROWS", 5)
+    monkeypatch.setattr(embed, "RELEASE_ROWS", 3)
     monkeypatch.setattr(vectors, "ADD_ROWS", 4)
     batched = HashingEmbedder()
     settings = fake_settings.model_copy(update={"index_dir": tmp_path / "batched"})

@@ -14,6 +14,7 @@ more dead than alive. A cache from before segments (one .npz file) is read once 
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -138,6 +139,15 @@ class ArrayCache:
 
     def rows(self, segment: int) -> np.ndarray:
         return self._segments[segment].rows
+
+    def release(self) -> None:
+        """Let go of the rows read so far: their pages leave this process's memory (they stay in the
+        page cache until the kernel needs it). A build reads gigabytes of rows once each; mapped and
+        kept, they counted in its resident memory as if it needed them all at once."""
+        for segment in self._segments:
+            mapped = getattr(segment.rows, "_mmap", None)  # np.memmap's own map (none for an empty file)
+            if mapped is not None:
+                mapped.madvise(mmap.MADV_DONTNEED)
 
     @contextmanager
     def writer(self) -> Iterator[SegmentWriter]:

@@ -155,6 +155,7 @@ def build_index(
             vector_index = build_from_rows(vectors, len(vectors), dimension, kind, added)
         save_vector_index(vector_index, tmp / "vectors.faiss")
         del vectors, vector_index  # out of memory before the word index is built
+        _release_memory()
         say.step("writing the word index and the documents")
         manifest = Manifest(
             format_version=FORMAT_VERSION,

@@ -20,11 +20,12 @@ from faqbot.embedding.cache import ArrayCache, EmbeddingCache, TokenCache, diges
 from faqbot.embedding.embedder import Embedder, TokenEncoder
 from faqbot.index.plan import Plan
 from faqbot.index.progress import Progress
-from faqbot.index.tokens import TokenStore, match_text
+from faqbot.index.tokens import TokenStore, match_text, open_npy
 
 VECTOR_BATCH = 256  # texts per call to the model: enough to sort by length and batch well, a line every few s
 TOKEN_BATCH = 128  # their token embeddings are 50-250 vectors each
 READ_ROWS = 65_536  # vectors read back at a time
+RELEASE_ROWS = 4_096  # keys read before the cache's pages are let go (ArrayCache.release)
 
 
 def vector_texts(docs: Iterable[Doc], smalltalk: Sequence[str]) -> Iterator[str]:
@@ -125,16 +126,21 @@ class KeyVectors:
         return len(self.texts)
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
-        """The vectors of keys `rows` (float32, in that order)."""
+        """The vectors of keys `rows` (float32, in that order), read RELEASE_ROWS keys at a time: rows
+        asked for at random (the vector index's training sample) touch a page of the cache each, and
+        the kernel maps its neighbours with it."""
         out = np.zeros((len(rows), self.dimension), dtype=np.float32)
-        for column in range(self.texts.shape[1]):
-            texts = self.texts[rows, column]
-            present = np.flatnonzero(texts >= 0)
-            weighted = self.weights[rows[present], column, None] * self._vectors(texts[present])
-            if column == 0:
-                out[present] = weighted
-            else:
-                out[present] += weighted
+        for start in range(0, len(rows), RELEASE_ROWS):
+            some = rows[start : start + RELEASE_ROWS]
+            for column in range(self.texts.shape[1]):
+                texts = self.texts[some, column]
+                present = np.flatnonzero(texts >= 0)
+                weighted = self.weights[some[present], column, None] * self._vectors(texts[present])
+                if column == 0:
+                    out[start + present] = weighted
+                else:
+                    out[start + present] += weighted
+            self.cache.release()
         return out
 
     def _vectors(self, texts: np.ndarray) -> np.ndarray:
@@ -147,12 +153,12 @@ class KeyVectors:
 
 
 def write_vectors(path: Path, cache: EmbeddingCache, hashes: np.ndarray, dimension: int) -> None:
-    """The vectors of the texts with these hashes as one .npy file, in order, written READ_ROWS at a time."""
-    out = np.lib.format.open_memmap(path, "w+", np.float32, (len(hashes), dimension))
-    for start in range(0, len(hashes), READ_ROWS):
-        out[start : start + READ_ROWS] = cache.get_digests(hashes[start : start + READ_ROWS], dimension)
-    out.flush()
-    del out
+    """The vectors of the texts with these hashes as one .npy file, in order, written READ_ROWS at a
+    time (written, not mapped: the file's pages never count as the build's memory)."""
+    with open_npy(path, np.float32, (len(hashes), dimension)) as out:
+        for start in range(0, len(hashes), READ_ROWS):
+            out.write(cache.get_digests(hashes[start : start + READ_ROWS], dimension).tobytes())
+            cache.release()
 
 
 def write_token_store(
@@ -174,6 +180,7 @@ def write_token_store(
     segment, starts, ends = cache.locate_digests(plan.token_texts)
 
     def rows(first: int, stop: int) -> list[np.ndarray]:
+        cache.release()  # the chunk before's rows: quantized and written by now
         chunk = zip(segment[first:stop].tolist(), starts[first:stop].tolist(), ends[first:stop].tolist(), strict=True)
         return [cache.rows(s)[a:b] for s, a, b in chunk]
 

@@ -13,10 +13,11 @@ documents when they are long FAQ answers, which is why the cap counts tokens, no
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -27,6 +28,21 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 TOKENS_FILE = "tokens.npy"
 SCALES_FILE = "token_scales.npy"
 OFFSETS_FILE = "token_offsets.npy"
+
+
+@contextmanager
+def open_npy(path: Path, dtype: type[np.generic], shape: tuple[int, ...]) -> Iterator[BinaryIO]:
+    """A .npy file of `shape` to write the array's bytes into, in order (C order): written through the
+    file, not mapped, so a large array on its way to disk never counts as the writer's memory."""
+    with open(path, "wb") as out:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
+        np.lib.format.write_array_header_1_0(out, header)
+        start = out.tell()
+        yield out
+        written = out.tell() - start
+    expected = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if written != expected:
+        raise ValueError(f"{path.name}: {written} bytes written for an array of {expected}")
 
 
 def describe_rerank(entry: dict[str, object]) -> str:
@@ -77,16 +93,15 @@ class TokenStore:
         offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum(lengths)
         total = int(offsets[-1])
-        codes = np.lib.format.open_memmap(directory / TOKENS_FILE, "w+", np.int8, (total, dimension))
         scales = np.zeros(total, dtype=np.float32)
-        for first in range(0, len(lengths), WRITE_DOCS):
-            stop = min(len(lengths), first + WRITE_DOCS)
-            chunk = rows(first, stop)
-            if chunk:
-                start, end = offsets[first], offsets[stop]
-                codes[start:end], scales[start:end] = _quantize(np.concatenate(chunk).astype(np.float32))
-        codes.flush()
-        del codes
+        with open_npy(directory / TOKENS_FILE, np.int8, (total, dimension)) as codes:
+            for first in range(0, len(lengths), WRITE_DOCS):
+                stop = min(len(lengths), first + WRITE_DOCS)
+                chunk = rows(first, stop)
+                if chunk:
+                    start, end = offsets[first], offsets[stop]
+                    quantized, scales[start:end] = _quantize(np.concatenate(chunk).astype(np.float32))
+                    codes.write(quantized.tobytes())
         np.save(directory / SCALES_FILE, scales)
         np.save(directory / OFFSETS_FILE, offsets)
         return total
