@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from faqbot.content.corpus import Corpus, load_corpus
-from faqbot.content.documents import Doc, article_to_dict
+from faqbot.content.documents import Doc
 from faqbot.embedding.cache import EmbeddingCache, TokenCache
 from faqbot.embedding.embedder import Embedder, load_embedder
 from faqbot.embedding.injected import injected_embedder
@@ -35,12 +35,23 @@ from faqbot.index.plan import spread
 from faqbot.index.progress import Progress, Quiet
 from faqbot.index.read import collect_docs, read_docs
 from faqbot.index.report import BuildReport
-from faqbot.index.store import BUILDS, CACHE, FORMAT_VERSION, Manifest, current_build, load_index, swap_in, write_build
+from faqbot.index.store import (
+    BUILDS,
+    CACHE,
+    FORMAT_VERSION,
+    Manifest,
+    current_build,
+    load_index,
+    swap_in,
+    write_articles,
+    write_build,
+)
 from faqbot.index.tokens import rerank_decision
 from faqbot.index.vectors import build_from_rows, choose_kind, save_vector_index
 from faqbot.settings import Settings
 
 LOCK_FILE = ".build.lock"
+ARTICLES_PART = ".articles.json"  # the articles, until records.json takes them in
 
 
 @contextmanager
@@ -107,7 +118,11 @@ def build_index(
                 version, True, counts, read.faq, read.passages, 0, 0, previous_dir, warnings=corpus.warnings
             )
 
-        smalltalk_texts = list(corpus.smalltalk.examples)
+        # The site as read is done with once its articles are written for the records (~1 GB at 1M).
+        write_articles(tmp / ARTICLES_PART, corpus.articles)
+        smalltalk, warnings = corpus.smalltalk, corpus.warnings
+        del corpus
+        smalltalk_texts = list(smalltalk.examples)
         # Vectors an injected embedder made are cached apart from the model's own.
         source = settings.model + (f" via {settings.embedder}" if settings.embedder else "")
         cache = EmbeddingCache(index_dir / CACHE, source)
@@ -178,8 +193,8 @@ def build_index(
             key_fields=plan.key_fields,
             field_names=plan.field_names,
             sentence_offsets=plan.sentence_offsets,
-            articles=[article_to_dict(a) for a in corpus.articles],
-            smalltalk=corpus.smalltalk.to_dict(),
+            articles=tmp / ARTICLES_PART,
+            smalltalk=smalltalk.to_dict(),
         )
         if encoder_files is not None:
             install_encoder(encoder_files, tmp)
@@ -198,7 +213,7 @@ def build_index(
             final,
             encoder,
             rerank,
-            corpus.warnings,
+            warnings,
             settings.embedder,
         )
 

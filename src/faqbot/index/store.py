@@ -42,7 +42,7 @@ import faiss
 import numpy as np
 
 from faqbot.content.articles import Article
-from faqbot.content.documents import Doc, article_from_dict
+from faqbot.content.documents import Doc, article_from_dict, article_to_dict
 from faqbot.content.smalltalk import SmallTalk, built_in
 from faqbot.errors import IndexUnavailable
 from faqbot.index.docs import DocsById, DocTable, counted, top_words
@@ -151,24 +151,39 @@ def write_build(
     key_fields: np.ndarray,
     field_names: list[str],
     sentence_offsets: np.ndarray,
-    articles: list[dict[str, Any]],
+    articles: Path,
     smalltalk: dict[str, object] | None = None,
 ) -> None:
     """Write the build into `directory`, which already holds its documents (faqbot.index.docs) and
     its large arrays (`vectors.faiss`, `sentences.npy`, `smalltalk.npy`, the token store: the build
     writes them as it reads them from the cache). `docs` is read through once, one document at a
-    time; `key_fields` are codes into `field_names`. The manifest goes last: a directory without one
-    is an unfinished build."""
+    time; `key_fields` are codes into `field_names`; `articles` is the file `write_articles` wrote
+    (taken into records.json, then removed). The manifest goes last: a directory without one is an
+    unfinished build."""
     np.save(directory / "key_docs.npy", key_docs.astype(np.int32))
     np.save(directory / "key_fields.npy", key_fields.astype(np.uint8))
     np.save(directory / "sentence_offsets.npy", sentence_offsets.astype(np.int64))
     counts: Counter[str] = Counter()  # the speller's words, counted as the word index reads the texts
     LexicalIndex.build(counted((doc.lexical_text() for doc in docs), counts)).save(directory / "bm25")
     words, bounded = top_words(counts)
-    records = {"key_field_names": field_names, "articles": articles, "smalltalk": smalltalk, "words": words}
-    records["words_bounded"] = bounded
-    (directory / "records.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    # json.dumps of {key_field_names, articles, smalltalk, words, words_bounded}, the articles copied in.
+    with open(directory / "records.json", "w", encoding="utf-8") as out, open(articles, encoding="utf-8") as part:
+        out.write(f'{{"key_field_names": {json.dumps(field_names, ensure_ascii=False)}, "articles": ')
+        shutil.copyfileobj(part, out)
+        out.write(f', "smalltalk": {json.dumps(smalltalk, ensure_ascii=False)}')
+        out.write(f', "words": {json.dumps(words, ensure_ascii=False)}, "words_bounded": {json.dumps(bounded)}}}')
+    articles.unlink()
     (directory / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=2), encoding="utf-8")
+
+
+def write_articles(path: Path, articles: Iterable[Article]) -> None:
+    """The articles as records.json holds them (a JSON list of `article_to_dict`), one at a time: the
+    build writes them once it has read the site, and lets the site go."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("[")
+        for n, article in enumerate(articles):
+            out.write((", " if n else "") + json.dumps(article_to_dict(article), ensure_ascii=False))
+        out.write("]")
 
 
 class KeyFields(Sequence[str]):
