@@ -2,9 +2,10 @@
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from faqbot.embedding.embedder import Embedder
@@ -88,6 +89,25 @@ def test_a_malformed_file_stops_the_build_and_leaves_the_index_as_it_was(
     assert current_build(fake_settings.index_dir) == before
     assert sorted(os.listdir(fake_settings.index_dir / "builds")) == listing
     assert load_index(fake_settings.index_dir, model="fake-model").manifest.counts["faq"] == 5
+
+
+def test_a_build_stopped_part_way_leaves_the_index_and_no_unfinished_build(
+    fake_settings: Settings, fake_factory: Factory
+) -> None:
+    build_index(fake_settings, embedder_factory=fake_factory)
+    before = current_build(fake_settings.index_dir)
+    listing = sorted(os.listdir(fake_settings.index_dir / "builds"))
+    (fake_settings.data_dir / "faq" / "extra.csv").write_text("question,answer\nA new question?,Its answer.\n")
+
+    class Failing(HashingEmbedder):
+        def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+            raise RuntimeError("the model stopped")
+
+    with pytest.raises(RuntimeError, match="the model stopped"):
+        build_index(fake_settings, embedder_factory=lambda model: Failing())
+    assert current_build(fake_settings.index_dir) == before
+    assert sorted(os.listdir(fake_settings.index_dir / "builds")) == listing  # its documents went with it
+    assert build_index(fake_settings, embedder_factory=fake_factory).counts["faq"] == 6
 
 
 def test_a_second_build_at_once_is_refused(fake_settings: Settings, fake_factory: Factory) -> None:

@@ -71,6 +71,17 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def _unfinished(directory: Path) -> Iterator[Path]:
+    """The new build's directory while it is written; removed if the build ends before it is moved
+    into place (up to date after all, or stopped by an error): its documents alone can take GBs."""
+    directory.mkdir(parents=True)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)  # nothing left to remove once it is in place
+
+
 def check_data(settings: Settings) -> tuple[Corpus, list[Doc]]:
     """Read and validate the data directory without touching the index (`faqbot build --check`)."""
     corpus = load_corpus(settings.data_dir)
@@ -90,11 +101,9 @@ def build_index(
     say.step(f"reading {settings.data_dir}")
     corpus = load_corpus(settings.data_dir)  # raises DataError before anything is written
     index_dir = settings.index_dir
-    with build_lock(index_dir):
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    with build_lock(index_dir), _unfinished(index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}") as tmp:
         previous_dir = current_build(index_dir)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-        tmp = index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}"
-        tmp.mkdir(parents=True)
         read = read_docs(corpus, settings, tmp, previous_docs(previous_dir), say)
         docs, plan, counts = read.docs, read.plan, read.counts
         say.step(f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages")
@@ -113,7 +122,6 @@ def build_index(
             plan.keys_described,
         )
         if not force and previous_dir is not None and _manifest_version(previous_dir) == version and _loads(settings):
-            shutil.rmtree(tmp, ignore_errors=True)
             return BuildReport(
                 version, True, counts, read.faq, read.passages, 0, 0, previous_dir, warnings=corpus.warnings
             )
