@@ -44,8 +44,12 @@ def content_hash(*parts: str, length: int = 16) -> str:
 
 
 def read_utf8(path: Path) -> str:
-    """A data file's text; not UTF-8 is a DataError at the line of the first bad byte."""
-    data = path.read_bytes()
+    """A data file's text; not UTF-8 is a DataError at the line of the first bad byte, and so is a
+    file that cannot be read (a dangling link, a folder, no permission)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(path, f"cannot read the file ({exc.strerror or exc})") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(path, "the file is UTF-16 text: save it as UTF-8", line=1)
     try:

@@ -71,3 +71,11 @@ def test_an_article_that_is_not_utf8_is_refused_at_its_line(tmp_path: Path) -> N
     path = write(tmp_path, b"---\ntitle: T\n---\ncaf\xe9\n")
     with pytest.raises(DataError, match=r"a\.md:4: the file is not UTF-8"):
         parse_article(path)
+
+
+def test_an_article_file_that_cannot_be_read_is_a_data_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    (tmp_path / "folder.md").mkdir()
+    for name in ("gone.md", "folder.md"):
+        with pytest.raises(DataError, match=rf"{name}: cannot read the file"):
+            parse_article(tmp_path / name)

@@ -61,6 +61,16 @@ def test_build_summarises_and_a_rebuild_embeds_nothing(
     assert second.exit_code == 0 and "is up to date: nothing embedded" in second.output
 
 
+def test_a_full_disk_or_an_index_directory_that_is_a_file_is_one_line(
+    env: dict[str, str], fake_build: None, fake_settings: Settings, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "indexes-file"
+    not_a_folder.write_text("")
+    result = runner.invoke(app, ["build"], env={**env, "FAQBOT_INDEX_DIR": str(not_a_folder)})
+    assert result.exit_code == 1 and "\nerror: the build stopped: " in result.output, result.output
+    assert str(not_a_folder) in result.output and "Traceback" not in result.output
+
+
 def test_a_bad_data_file_fails_the_build_with_file_and_line(env: dict[str, str], fake_settings: Settings) -> None:
     bad = fake_settings.data_dir / "faq" / "bad.yaml"
     bad.write_text("- question: Q?\n  answer: a\n- question: R?\n")

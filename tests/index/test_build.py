@@ -3,11 +3,15 @@
 import json
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from faqbot.content.corpus import Corpus
+from faqbot.content.documents import faq_doc
+from faqbot.content.faq import FaqEntry
 from faqbot.embedding.embedder import Embedder
 from faqbot.errors import BuildLockedError, DataError, IndexUnavailable
 from faqbot.index.build import build_index, build_lock
@@ -168,3 +172,21 @@ def test_a_change_in_what_is_embedded_rebuilds_even_on_the_same_data(
     monkeypatch.setattr(Doc, "keys", changed)
     again = build_index(fake_settings, embedder_factory=fake_factory)
     assert not again.up_to_date and again.version != first.version and again.embedded > 0
+
+
+def test_an_unfinished_build_a_killed_build_left_goes_with_the_next_build(
+    fake_settings: Settings, fake_factory: Factory
+) -> None:
+    build_index(fake_settings, embedder_factory=fake_factory)
+    left = fake_settings.index_dir / "builds" / ".tmp-20260101T000000000000-1"
+    (left / "docs.jsonl").parent.mkdir(parents=True)
+    (left / "docs.jsonl").write_text("{}\n")
+    assert build_index(fake_settings, embedder_factory=fake_factory).up_to_date
+    assert not left.exists()
+
+
+def test_a_document_changes_with_its_id_and_its_article() -> None:
+    """An FAQ entry with its own url: a new id or article changes nothing else it is made of."""
+    entry = FaqEntry(id="one", question="Q?", answer="A.", url="/help#fix", article="alpha")
+    variants = [entry, replace(entry, id="two"), replace(entry, article="beta")]
+    assert len({faq_doc(e, Corpus((), ())).hash for e in variants}) == 3

@@ -46,6 +46,9 @@ def build(
         report = build_index(settings, force=force, progress=Progress(sys.stderr))
     except FaqbotError as exc:
         fail(str(exc))
+    except OSError as exc:  # a full disk, an index directory that is a file, ...
+        where = f" ({exc.filename})" if exc.filename else ""
+        fail(f"the build stopped: {exc.strerror or exc}{where}")
     except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (faqbot.cli.main)
         typer.echo("build stopped: what it embedded is kept in the cache; the index in place still serves", err=True)
         raise

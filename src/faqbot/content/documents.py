@@ -126,7 +126,8 @@ def passage_doc(passage: Passage) -> Doc:
 
 
 def _with_hash(doc: Doc) -> Doc:
-    parts = [doc.kind, doc.title, doc.section, doc.url, doc.text, doc.question, *doc.alternates]
+    # The id and the article too: an entry with its own url keeps it when either changes.
+    parts = [doc.kind, doc.id, doc.article, doc.title, doc.section, doc.url, doc.text, doc.question, *doc.alternates]
     if doc.markdown != doc.text:  # a link's address changes the page, not the text: still a change
         parts.append(doc.markdown)
     return replace(doc, hash=content_hash(*parts))

@@ -74,7 +74,11 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 @contextmanager
 def _unfinished(directory: Path) -> Iterator[Path]:
     """The new build's directory while it is written; removed if the build ends before it is moved
-    into place (up to date after all, or stopped by an error): its documents alone can take GBs."""
+    into place (up to date after all, or stopped by an error), and any a killed build left before
+    it: their documents alone can take GBs."""
+    # A build killed outright (SIGKILL, power) could not remove its own; the lock says none is running.
+    for stale in directory.parent.glob(".tmp-*") if directory.parent.is_dir() else ():
+        shutil.rmtree(stale, ignore_errors=True)
     directory.mkdir(parents=True)
     try:
         yield directory
