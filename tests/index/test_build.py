@@ -81,26 +81,32 @@ def test_editing_a_section_reports_changed_passages(fake_settings: Settings, fak
     assert report.embedded == 3
 
 
+def built_state(settings: Settings) -> tuple[Path | None, list[str]]:
+    """The serving build and every directory under builds/."""
+    return current_build(settings.index_dir), sorted(os.listdir(settings.index_dir / "builds"))
+
+
+def built(settings: Settings, factory: Factory) -> tuple[Path | None, list[str]]:
+    """`settings`' data built; the state a failed build must leave as it was."""
+    build_index(settings, embedder_factory=factory)
+    return built_state(settings)
+
+
 def test_a_malformed_file_stops_the_build_and_leaves_the_index_as_it_was(
     fake_settings: Settings, fake_factory: Factory
 ) -> None:
-    build_index(fake_settings, embedder_factory=fake_factory)
-    before = current_build(fake_settings.index_dir)
-    listing = sorted(os.listdir(fake_settings.index_dir / "builds"))
+    serving = built(fake_settings, fake_factory)
     (fake_settings.data_dir / "faq" / "broken.json").write_text('[\n{"question": "Q?"}\n]')
     with pytest.raises(DataError, match=r"broken\.json:2 \(entry 1\): missing 'answer'"):
         build_index(fake_settings, embedder_factory=fake_factory)
-    assert current_build(fake_settings.index_dir) == before
-    assert sorted(os.listdir(fake_settings.index_dir / "builds")) == listing
+    assert built_state(fake_settings) == serving
     assert load_index(fake_settings.index_dir, model="fake-model").manifest.counts["faq"] == 5
 
 
 def test_a_build_stopped_part_way_leaves_the_index_and_no_unfinished_build(
     fake_settings: Settings, fake_factory: Factory
 ) -> None:
-    build_index(fake_settings, embedder_factory=fake_factory)
-    before = current_build(fake_settings.index_dir)
-    listing = sorted(os.listdir(fake_settings.index_dir / "builds"))
+    serving = built(fake_settings, fake_factory)
     (fake_settings.data_dir / "faq" / "extra.csv").write_text("question,answer\nA new question?,Its answer.\n")
 
     class Failing(HashingEmbedder):
@@ -109,8 +115,7 @@ def test_a_build_stopped_part_way_leaves_the_index_and_no_unfinished_build(
 
     with pytest.raises(RuntimeError, match="the model stopped"):
         build_index(fake_settings, embedder_factory=lambda model: Failing())
-    assert current_build(fake_settings.index_dir) == before
-    assert sorted(os.listdir(fake_settings.index_dir / "builds")) == listing  # its documents went with it
+    assert built_state(fake_settings) == serving  # its documents went with it
     assert build_index(fake_settings, embedder_factory=fake_factory).counts["faq"] == 6
 
 

@@ -4,7 +4,8 @@ vectors the index needs are read back from the cache a chunk at a time.
 So a build's memory stays flat in the corpus's size: a batch of texts and its vectors, one
 segment being written (faqbot.embedding.cache), one chunk of key vectors on their way into FAISS.
 Texts are known by their hashes (faqbot.index.plan); the words of those the cache lacks are made
-again from the documents on disk, read through once in index order.
+again from the documents on disk, read through in index order (for vectors twice: the keys, then
+the sentences).
 """
 
 from __future__ import annotations
