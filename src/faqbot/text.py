@@ -68,3 +68,13 @@ def _likely_encoding(data: bytes) -> str:
     except UnicodeDecodeError:
         return ""
     return " (it looks like Windows-1252 or Latin-1, as older spreadsheet programs save)"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(value: object) -> bool:
+    """Whether a parsed value (a text, a list of them) holds half of a UTF-16 pair: "\\ud800" is valid
+    JSON and YAML escape syntax, but no UTF-8 text can hold it, so nothing could store or hash it."""
+    texts = value if isinstance(value, list) else [value]
+    return any(isinstance(text, str) and _SURROGATE.search(text) is not None for text in texts)

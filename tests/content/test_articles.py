@@ -79,3 +79,9 @@ def test_an_article_file_that_cannot_be_read_is_a_data_error_naming_it(tmp_path:
     for name in ("gone.md", "folder.md"):
         with pytest.raises(DataError, match=rf"{name}: cannot read the file"):
             parse_article(tmp_path / name)
+
+
+def test_a_lone_surrogate_escape_in_the_front_matter_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, b'---\ntitle: T\nsummary: "Bad \\ud800 one"\n---\nSome text.\n')
+    with pytest.raises(DataError, match=r"a\.md:3: 'summary' holds a lone surrogate escape"):
+        parse_article(path)

@@ -146,3 +146,14 @@ def test_a_broken_csv_quote_names_its_own_line(tmp_path: Path) -> None:
     path = write(tmp_path, "f.csv", 'question,answer\nq1,a1\nq2,a2\n"q3" x,a3\n')
     with pytest.raises(DataError, match=r"f\.csv:4: invalid CSV"):
         parse_faq_file(path)
+
+
+def test_a_lone_surrogate_escape_is_refused_at_its_entry(tmp_path: Path) -> None:
+    """Valid JSON and YAML syntax, but no character: it failed later, as a traceback."""
+    for name, text in (
+        ("f.json", '[\n{"question": "Q?", "answer": "A."},\n{"question": "What is \\ud800 this?", "answer": "x"}\n]'),
+        ("f.yaml", '- question: "Q?"\n  answer: A.\n  alternates: ["Other \\ud800?"]\n'),
+    ):
+        path = write(tmp_path, name, text)
+        with pytest.raises(DataError, match=r"'(question|alternates)' holds a lone surrogate escape"):
+            parse_faq_file(path)

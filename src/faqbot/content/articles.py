@@ -10,6 +10,7 @@ quote holds each paragraph and its markup (faqbot.content.blocks), for answers c
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,9 @@ from faqbot.content.blocks import PLAIN, Block, Container
 from faqbot.content.markdown import inline_pieces, markdown_parser
 from faqbot.content.sentence_markup import sentence_html
 from faqbot.errors import DataError
-from faqbot.text import read_utf8, slugify
+from faqbot.text import lone_surrogate, read_utf8, slugify
+
+_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate's escape, as written in YAML
 
 INTRODUCTION_ANCHOR = "introduction"
 
@@ -125,6 +128,10 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str, 
         ) from None
     if not isinstance(meta, dict):
         raise DataError(path, "the front matter must be 'key: value' lines", line=2)
+    broken = next((str(key) for key, value in meta.items() if lone_surrogate(value)), None)
+    if broken is not None:
+        escaped = next((n for n, line in enumerate(lines[1 : closing - 1], start=2) if _ESCAPE.search(line)), 2)
+        raise DataError(path, f"'{broken}' holds a lone surrogate escape (such as \\ud800): remove it", line=escaped)
     return meta, "".join(lines[closing:]), closing + 1
 
 

@@ -20,7 +20,7 @@ import yaml
 
 from faqbot.content.markdown import to_plain
 from faqbot.errors import DataError
-from faqbot.text import content_hash, read_utf8, slugify
+from faqbot.text import content_hash, lone_surrogate, read_utf8, slugify
 
 FAQ_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
 _KNOWN_KEYS = {"id", "question", "answer", "url", "alternates", "article"}
@@ -204,6 +204,14 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
     if not isinstance(row, dict):
         raise DataError(
             path, "an entry must be an object with 'question' and 'answer'", line=line, entry=f"entry {number}"
+        )
+    broken = next((str(key) for key, value in row.items() if lone_surrogate(value)), None)
+    if broken is not None:
+        raise DataError(
+            path,
+            f"'{broken}' holds a lone surrogate escape (such as \\ud800), which is no character: remove it",
+            line=line,
+            entry=f"entry {number}",
         )
     unknown = sorted(set(map(str, row)) - _KNOWN_KEYS)
     if unknown:
