@@ -10,7 +10,7 @@ from pathlib import Path
 from faqbot.errors import DataError
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9])")
-_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_NON_SLUG = re.compile(r"[^a-z0-9\u0080-\U0010ffff]+")  # kept non-ASCII is letters
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
 
@@ -24,9 +24,28 @@ def split_sentences(text: str) -> list[str]:
 
 
 def slugify(text: str, *, max_length: int = 80) -> str:
-    """A URL-safe anchor: 'The Role of Sustainability in AI' -> 'the-role-of-sustainability-in-ai'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
+    """A URL-safe anchor: 'The Role of Sustainability in AI' -> 'the-role-of-sustainability-in-ai'.
+
+    Latin letters lose their accents ('Café' -> 'cafe'); letters of scripts with no ASCII form are
+    kept as they are, lower-cased ('Как это работает?' -> 'как-это-работает', '使い方' -> '使い方'),
+    as GitHub's heading anchors keep them: dropped, every Cyrillic, Greek, Arabic or CJK heading of
+    an article had the same anchor. ASCII punctuation and spaces separate words; other symbols are
+    dropped ('Don’t' -> 'dont', so anchors of Latin headings are as before). Empty: 'section'.
+    """
+    pieces: list[str] = []
+    in_letter = False  # the last piece is a kept non-ASCII letter (its marks stay with it)
+    for char in text.lower():
+        folded = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode().lower()
+        mark = unicodedata.category(char).startswith("M")
+        if folded:
+            pieces.append(folded)
+            in_letter = False
+        elif char.isalnum() or (mark and in_letter):  # a vowel sign or virama belongs to its letter
+            pieces.append(char)
+            in_letter = True
+        elif not mark:  # other symbols are dropped, as they always were ("Don’t" -> "dont")
+            in_letter = False
+    slug = unicodedata.normalize("NFC", _NON_SLUG.sub("-", "".join(pieces))).strip("-")
     return slug[:max_length].rstrip("-") or "section"
 
 

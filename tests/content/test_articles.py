@@ -1,9 +1,11 @@
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from faqbot.content.articles import parse_article
 from faqbot.errors import DataError
+from faqbot.text import slugify
 from tests.conftest import SITE
 
 LAUNCH = SITE / "articles" / "future-of-open-source-ai-models.md"
@@ -85,3 +87,27 @@ def test_a_lone_surrogate_escape_in_the_front_matter_is_refused_at_its_line(tmp_
     path = write(tmp_path, b'---\ntitle: T\nsummary: "Bad \\ud800 one"\n---\nSome text.\n')
     with pytest.raises(DataError, match=r"a\.md:3: 'summary' holds a lone surrogate escape"):
         parse_article(path)
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("The Role of Sustainability in AI", "the-role-of-sustainability-in-ai"),
+        ("Café, Crème & Co.", "cafe-creme-co"),  # Latin anchors as they always were
+        ("Don’t Panic — Yet", "dont-panic-yet"),
+        ("Как это работает?", "как-это-работает"),
+        ("Ελληνικά", "ελληνικά"),
+        ("使い方、設定", "使い方設定"),
+        ("हिन्दी भाषा", "हिन्दी-भाषा"),  # vowel signs stay with their letters
+        ("Straße", "straße"),
+        ("?!", "section"),
+    ],
+)
+def test_anchors_keep_letters_of_every_script(heading: str, anchor: str) -> None:
+    assert slugify(heading) == anchor
+    assert slugify(unicodedata.normalize("NFD", heading)) == anchor  # however the text was composed
+
+
+def test_two_headings_in_another_script_are_two_sections(tmp_path: Path) -> None:
+    path = write(tmp_path, "---\ntitle: Т\n---\n\n## Первый\n\nа\n\n## Второй\n\nб\n")
+    assert [s.anchor for s in parse_article(path).sections] == ["первый", "второй"]

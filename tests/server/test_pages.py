@@ -144,3 +144,26 @@ def test_sources_name_each_section_once(client: TestClient) -> None:
     body = client.post("/api/ask", json={"question": "open source AI models", "top_k": 10}).json()
     urls = [s["url"] for s in body["sources"]]
     assert len(urls) == len(set(urls))
+
+
+def test_a_site_written_in_another_script_builds_and_its_sections_keep_their_anchors(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    """Cyrillic headings: each section's anchor is its own words (it was "section" for every one, and
+    an article with two such headings could not be built), the same in the index and on the page."""
+    (fake_settings.data_dir / "articles" / "velosiped.md").write_text(
+        "---\ntitle: Велосипед\n---\n\n## Как это работает\n\nКолёса крутятся.\n\n## Сколько это стоит\n\nНедорого.\n",
+        encoding="utf-8",
+    )
+    (fake_settings.data_dir / "faq" / "velosiped.yaml").write_text(
+        "- question: Как это работает?\n  answer: Колёса крутятся.\n"
+        "- question: Сколько это стоит?\n  answer: Недорого.\n",
+        encoding="utf-8",
+    )
+    build_index(fake_settings, embedder_factory=fake_factory)
+    with TestClient(create_app(fake_settings, embedder_factory=fake_factory)) as c:
+        html = c.get("/articles/velosiped").text
+        answer = c.post("/api/ask", json={"question": "Сколько это стоит?"}).json()
+    assert 'id="как-это-работает"' in html and 'id="сколько-это-стоит"' in html
+    assert 'id="faq-velosiped-как-это-работает"' in html and 'id="faq-velosiped-сколько-это-стоит"' in html
+    assert answer["answered"] and answer["sources"][0]["url"] == "/articles/velosiped#faq-velosiped-сколько-это-стоит"
