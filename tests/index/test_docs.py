@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from faqbot.content.corpus import load_corpus
 from faqbot.embedding.embedder import Embedder
 from faqbot.index import docs as docs_module
 from faqbot.index.build import build_index, collect_docs
-from faqbot.index.docs import DocsById, DocTable, corpus_words, write_docs
+from faqbot.index.docs import DocsById, DocTable, DocWriter, counted, top_words
 from faqbot.index.store import load_index
 from faqbot.settings import Settings
 from faqbot.text import split_sentences
@@ -42,7 +43,9 @@ def test_an_id_given_twice_is_the_last_document_with_it_as_a_dict_would_say(tmp_
     settings = Settings(data_dir=Path("tests/fixtures/site"), index_dir=tmp_path)
     built = collect_docs(load_corpus(settings.data_dir), settings)[:6]
     twice = [*built, replace(built[1], text="another text")]
-    write_docs(tmp_path, twice)
+    with DocWriter(tmp_path) as out:
+        for doc in twice:
+            out.add(doc)
     by_id = DocsById(DocTable(tmp_path))
     assert by_id[built[1].id].text == "another text" and by_id[built[2].id] == built[2]
     with pytest.raises(KeyError):
@@ -51,8 +54,10 @@ def test_an_id_given_twice_is_the_last_document_with_it_as_a_dict_would_say(tmp_
 
 def test_the_speller_words_are_the_most_frequent_and_say_when_some_were_left_out() -> None:
     texts = ["Bikes and bikes, tyres", "tyres tyres brakes 42 x_y"]
-    assert corpus_words(texts) == (["tyres", "bikes", "and", "brakes", "x", "y"], False)
-    assert corpus_words(texts, limit=2) == (["tyres", "bikes"], True)
+    counts: Counter[str] = Counter()
+    assert list(counted(texts, counts)) == texts  # passed on as they are, counted on the way
+    assert top_words(counts) == (["tyres", "bikes", "and", "brakes", "x", "y"], False)
+    assert top_words(counts, limit=2) == (["tyres", "bikes"], True)
 
 
 def test_past_the_bound_the_word_index_still_knows_a_rare_site_word(

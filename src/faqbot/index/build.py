@@ -183,7 +183,7 @@ def build_index(
         save_vector_index(vector_index, tmp / "vectors.faiss")
         del vectors, vector_index  # out of memory before the word index is built
         _release_memory()
-        say.step("writing the word index and the documents")
+        say.step("writing the word index and the records")
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             version=version,

@@ -7,7 +7,6 @@ so an edited passage is "changed", not "removed" and "added".
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,15 +36,6 @@ def previous_docs(build: Path | None) -> dict[str, str]:
         return {d["position"]: d["hash"] for d in records["docs"]}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-
-
-def changes(previous: dict[str, str], docs: Iterable[Doc], kind: str) -> Changes:
-    """The documents of `kind` added, changed and removed since `previous` (previous_docs)."""
-    tracker = ChangeTracker(previous)
-    for doc in docs:
-        tracker.add(doc)
-    faq, passages = tracker.finish()
-    return faq if kind == "faq" else passages
 
 
 class ChangeTracker:

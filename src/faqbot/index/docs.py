@@ -6,8 +6,8 @@ The file is memory-mapped and a document is parsed when asked for (an answer ask
 the last CACHED_DOCS kept: a million documents as Python objects would take gigabytes and a minute
 to load, and an answer touches a handful of them.
 
-`corpus_words` are the site's words for the speller (faqbot.search.spelling), counted at build time
-so that loading reads a list instead of every document's text.
+The site's words for the speller (faqbot.search.spelling) are counted at build time (`counted`,
+`top_words`) so that loading reads a list instead of every document's text.
 """
 
 from __future__ import annotations
@@ -38,13 +38,6 @@ _WORD = re.compile(r"[^\W\d_]+")  # a word as the speller sees one (faqbot.searc
 
 def _id_hash(doc_id: str) -> int:
     return int.from_bytes(hashlib.sha256(doc_id.encode("utf-8")).digest()[:8], "little")
-
-
-def write_docs(directory: Path, docs: Iterable[Doc]) -> None:
-    """The documents as a DocTable in `directory`, written one at a time."""
-    with DocWriter(directory) as out:
-        for doc in docs:
-            out.add(doc)
 
 
 class DocWriter:
@@ -88,15 +81,6 @@ class DocWriter:
             self._out.close()
 
 
-def corpus_words(texts: Iterable[str], limit: int = MAX_CORPUS_WORDS) -> tuple[list[str], bool]:
-    """The texts' words in lower case, the `limit` most frequent (ties alphabetical), and whether
-    that left some out."""
-    counts: Counter[str] = Counter()
-    for _ in counted(texts, counts):
-        pass
-    return top_words(counts, limit)
-
-
 def counted(texts: Iterable[str], counts: Counter[str]) -> Iterator[str]:
     """The texts, passed on one at a time, their words counted into `counts` on the way (the build
     reads the documents once for the word index and the speller's words)."""
@@ -106,7 +90,7 @@ def counted(texts: Iterable[str], counts: Counter[str]) -> Iterator[str]:
 
 
 def top_words(counts: Counter[str], limit: int = MAX_CORPUS_WORDS) -> tuple[list[str], bool]:
-    """`corpus_words` of the words counted."""
+    """The words `counted`, the `limit` most frequent (ties alphabetical), and whether that left some out."""
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [w for w, _ in ranked[:limit]], len(ranked) > limit
 

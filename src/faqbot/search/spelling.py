@@ -57,7 +57,7 @@ class Speller:
         also_known: Callable[[str], bool] | None = None,
     ):
         """`texts` are the corpus (what corrections aim at), or its `words` already found (in lower
-        case: faqbot.index.docs.corpus_words); `dictionary` the words never to correct, and
+        case: faqbot.index.docs.top_words); `dictionary` the words never to correct, and
         `also_known` another test for them (the word index, when `words` are only the most frequent)."""
         words = {w.lower() for text in texts for w in _WORD.findall(text)} | set(words)
         self._known = frozenset(words)
