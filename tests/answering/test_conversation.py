@@ -8,9 +8,15 @@ import yaml
 from faqbot.answering.answerer import Answerer
 from faqbot.answering.conversation import Turn, leans_back
 from faqbot.content.smalltalk import load_smalltalk
+from faqbot.embedding.embedder import Embedder
 from faqbot.errors import DataError
+from faqbot.index.build import build_index
 from faqbot.index.lexical import STOP_WORDS
+from faqbot.index.store import load_index
+from faqbot.settings import Settings
 from tests.conftest import FIXTURES
+
+BIKESHOP = Path(__file__).resolve().parents[2] / "data" / "eval" / "sets" / "bikeshop"
 
 CORPUS = {"green", "ai", "energy", "privacy", "model", "models", "contribute", "sustainability", "cut"}
 
@@ -113,6 +119,23 @@ def test_small_talk_is_answered_and_never_takes_a_real_question(real_answerer: A
 def test_real_questions_worded_like_small_talk_are_answered_as_questions(real_answerer: Answerer) -> None:
     questions = yaml.safe_load((FIXTURES / "near_smalltalk.yaml").read_text(encoding="utf-8"))["launch"]
     taken = [q for q in questions if real_answerer.answer(q).kind == "smalltalk"]
+    assert len(questions) >= 30 and taken == []
+
+
+@pytest.mark.model
+def test_small_talk_in_a_sites_own_words_is_small_talk_and_its_real_questions_are_not(
+    real_embedder: Embedder, tmp_path: Path
+) -> None:
+    """A shop's pages say "talk", "person" and "help": small talk that shares them is still small talk
+    when its meaning is far closer to an example than to any page; the shop's real questions worded
+    like small talk are answered as questions."""
+    settings = Settings(data_dir=BIKESHOP, index_dir=tmp_path / "indexes")
+    build_index(settings, embedder_factory=lambda model: real_embedder)
+    shop = Answerer(load_index(settings.index_dir, model=settings.model), real_embedder, threshold=settings.threshold)
+    for message in ("can i talk to a human please", "are you a real person?", "who am i talking to btw"):
+        assert shop.answer(message).kind == "smalltalk", message
+    questions = yaml.safe_load((FIXTURES / "near_smalltalk.yaml").read_text(encoding="utf-8"))["bikeshop"]
+    taken = [q for q in questions if shop.answer(q).kind == "smalltalk"]
     assert len(questions) >= 30 and taken == []
 
 

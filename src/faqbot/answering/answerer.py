@@ -23,7 +23,7 @@ from faqbot.answering.answer import DECLINE_MESSAGE, Answer, Source
 from faqbot.answering.confidence import LOOKAHEAD, NEAR_TIE, confidence_of, runner_up
 from faqbot.answering.conversation import Turn
 from faqbot.answering.excerpt import Excerpt, excerpt, section_sentences, whole_passage
-from faqbot.answering.query import SMALLTALK_LEXICAL, Query, QueryReader
+from faqbot.answering.query import Query, QueryReader
 from faqbot.content.articles import Article
 from faqbot.embedding.embedder import Embedder, Encoded, encode_questions
 from faqbot.index.store import LoadedIndex
@@ -176,8 +176,7 @@ class Answerer:
         scores = score(self.index, matched, encoded.vector)
         answer_id, version = uuid.uuid4().hex, self.index.version
         # Only a message that shares little with any document can be small talk by its meaning alone.
-        unrelated = scores.lexical_max < SMALLTALK_LEXICAL
-        intent = self.reader.smalltalk_intent(encoded.vector, scores.dense_max) if unrelated else None
+        intent = self.reader.smalltalk_intent(encoded.vector, scores.dense_max, scores.lexical_max)
         if intent is not None:
             reply = self.index.smalltalk.answer_for(intent, contact=self.reader.contact)
             return Answer(True, reply, 1.0, "smalltalk", answer_id, [], [], version)
