@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from faqbot.embedding.embedder import Embedder
+from faqbot.errors import IndexUnavailable
 from faqbot.index.build import build_index
 from faqbot.index.store import current_build, load_index, swap_in
 from faqbot.server.app import create_app
@@ -124,6 +126,20 @@ def test_build_rebuilds_a_damaged_index_even_when_its_manifest_is_current(
     report = build_index(built, embedder_factory=fake_factory)
     assert not report.up_to_date
     assert load_index(built.index_dir).version == report.version
+
+
+def test_a_sentences_file_cut_short_is_refused_and_rebuilt(built: Settings, fake_factory: Factory) -> None:
+    """A valid array with fewer rows (or of another width) still maps: an answer from a passage past
+    its end failed. It is refused as not matching, and the next build rebuilds."""
+    build = current_build(built.index_dir)
+    assert build is not None
+    whole = np.load(build / "sentences.npy")
+    for broken in (whole[: len(whole) // 2], whole[:, :8]):
+        np.save(build / "sentences.npy", broken)
+        with pytest.raises(IndexUnavailable, match="does not match its manifest"):
+            load_index(built.index_dir)
+    report = build_index(built, embedder_factory=fake_factory)
+    assert not report.up_to_date and len(load_index(built.index_dir).sentence_vectors) == len(whole)
 
 
 def test_bodies_over_the_limit_get_413_before_parsing(client: TestClient) -> None:
