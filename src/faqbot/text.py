@@ -49,6 +49,12 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-") or "section"
 
 
+def has_text(text: str) -> bool:
+    """Whether `text` has a character that shows: not only whitespace and invisible format characters
+    (a zero-width space, a joiner, a byte order mark, a soft hyphen: Unicode category Cf)."""
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
+
+
 def normalize_question(text: str) -> str:
     """The form a question is answered in: NFKC, no control characters, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text)

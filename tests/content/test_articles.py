@@ -111,3 +111,12 @@ def test_anchors_keep_letters_of_every_script(heading: str, anchor: str) -> None
 def test_two_headings_in_another_script_are_two_sections(tmp_path: Path) -> None:
     path = write(tmp_path, "---\ntitle: Т\n---\n\n## Первый\n\nа\n\n## Второй\n\nб\n")
     assert [s.anchor for s in parse_article(path).sections] == ["первый", "второй"]
+
+
+def test_a_heading_or_an_article_of_only_invisible_characters_has_no_text(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="a heading has no text"):
+        parse_article(write(tmp_path, "---\ntitle: T\n---\n\n## \u200b\n\ntext\n"))
+    with pytest.raises(DataError, match="no text after its front matter"):
+        parse_article(write(tmp_path, "---\ntitle: T\n---\n\n\u200b\u200b\n"))
+    with pytest.raises(DataError, match="needs a 'title'"):
+        parse_article(write(tmp_path, '---\ntitle: "\\u200b"\n---\n\ntext\n'))

@@ -157,3 +157,16 @@ def test_a_lone_surrogate_escape_is_refused_at_its_entry(tmp_path: Path) -> None
         path = write(tmp_path, name, text)
         with pytest.raises(DataError, match=r"'(question|alternates)' holds a lone surrogate escape"):
             parse_faq_file(path)
+
+
+def test_text_of_only_invisible_characters_is_no_text(tmp_path: Path) -> None:
+    """A zero-width space, joiner or byte order mark shows nothing: a question, an answer or an
+    alternate made of them is refused or left out, as an empty one is."""
+    invisible = "\u200b\u2060\ufeff\u00ad"
+    with pytest.raises(DataError, match=r"f\.json:1 \(entry 1\): missing 'answer'"):
+        parse_faq_file(write(tmp_path, "f.json", json.dumps([{"question": "Q?", "answer": invisible}])))
+    with pytest.raises(DataError, match="missing 'question'"):
+        parse_faq_file(write(tmp_path, "g.json", json.dumps([{"question": invisible, "answer": "a"}])))
+    row = {"question": "Q?", "answer": "a", "alternates": [invisible, "Qu?"]}
+    entry = parse_faq_file(write(tmp_path, "h.json", json.dumps([row])))[0]
+    assert entry.alternates == ("Qu?",)

@@ -22,7 +22,7 @@ from faqbot.content.blocks import PLAIN, Block, Container
 from faqbot.content.markdown import inline_pieces, markdown_parser
 from faqbot.content.sentence_markup import sentence_html
 from faqbot.errors import DataError
-from faqbot.text import lone_surrogate, read_utf8, slugify
+from faqbot.text import has_text, lone_surrogate, read_utf8, slugify
 
 _ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate's escape, as written in YAML
 
@@ -147,7 +147,7 @@ def _bad_line(lines: list[str], closing: int) -> int:
 
 def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
     value = meta.get(key)
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not has_text(value):
         raise DataError(path, f"the front matter needs a '{key}'", line=2)
     return value.strip()
 
@@ -207,7 +207,7 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
         line = body_start + (token.map[0] if token.map else 0)
         if token.type == "heading_open" and token.tag in ("h1", "h2") and not containers:
             heading = inline_text(tokens[index + 1])
-            if not heading:
+            if not has_text(heading):
                 raise DataError(path, "a heading has no text", line=line)
             if paragraphs or current_anchor != INTRODUCTION_ANCHOR:
                 close_section()
@@ -235,7 +235,7 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
             containers.pop()
         elif token.type == "inline":
             text = inline_text(token)
-            if text:
+            if has_text(text):
                 paragraphs.append(text)
                 blocks.append(Block(_as_shown(containers), sentence_html(parser, token)))
         index += 1

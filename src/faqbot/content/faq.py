@@ -20,7 +20,7 @@ import yaml
 
 from faqbot.content.markdown import to_plain
 from faqbot.errors import DataError
-from faqbot.text import content_hash, lone_surrogate, read_utf8, slugify
+from faqbot.text import content_hash, has_text, lone_surrogate, read_utf8, slugify
 
 FAQ_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
 _KNOWN_KEYS = {"id", "question", "answer", "url", "alternates", "article"}
@@ -223,7 +223,7 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
         )
     question = _text_field(path, row, "question", line, number)
     answer = _text_field(path, row, "answer", line, number, lines=True)
-    if not to_plain(answer):
+    if not has_text(to_plain(answer)):
         raise DataError(path, "'answer' has no text once its markup is left out", line=line, entry=f"entry {number}")
     raw_id = row.get("id")
     generated = raw_id is None or (isinstance(raw_id, str) and not raw_id.strip())
@@ -247,7 +247,7 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
         id=entry_id,
         question=question,
         answer=answer,
-        alternates=tuple(a.strip() for a in alternates if a.strip()),
+        alternates=tuple(a.strip() for a in alternates if has_text(a)),
         url=url.strip(),
         article=article.strip(),
         generated_id=generated,
@@ -259,7 +259,7 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
 def _text_field(path: Path, row: dict[object, object], key: str, line: int, number: int, *, lines: bool = False) -> str:
     """The field's text, whitespace collapsed; with `lines`, its line breaks kept (Markdown's lists need them)."""
     value = row.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and not has_text(value)):
         raise DataError(path, f"missing '{key}'", line=line, entry=f"entry {number}")
     if not isinstance(value, str):
         raise DataError(path, f"'{key}' must be text", line=line, entry=f"entry {number}")

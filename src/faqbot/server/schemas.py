@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
-from faqbot.text import normalize_question
+from faqbot.text import has_text, normalize_question
 
 MAX_QUESTION_CHARS = 1000
 MAX_PAGE_CHARS = 2048
@@ -64,7 +64,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _question_has_text(cls, value: str) -> str:
-        if not normalize_question(value):
+        if not has_text(normalize_question(value)):
             raise ValueError("must not be empty or blank")
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(f"must be at most {MAX_QUESTION_CHARS} characters (got {len(value)})")
