@@ -63,3 +63,10 @@ class StoppingEmbedder(HashingEmbedder):
         if self.batches == 2 and os.environ.get("FAQBOT_TEST_STOP"):
             os.kill(os.getpid(), signal.SIGTERM)
         return super().encode(texts, progress=progress)
+
+
+class NanEmbedder(HashingEmbedder):
+    """HashingEmbedder whose every vector is NaN: what a broken injected embedder may return."""
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return np.full((len(texts), self.dimension), np.nan, dtype=np.float32)

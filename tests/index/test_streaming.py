@@ -19,7 +19,7 @@ from faqbot.index import embed, vectors
 from faqbot.index.build import build_index
 from faqbot.index.progress import Progress
 from faqbot.index.store import CACHE, Manifest, load_index
-from faqbot.settings import Settings
+from faqbot.settings import DEFAULT_MODEL, Settings
 from tests.fakes import HashingEmbedder
 
 
@@ -81,7 +81,11 @@ def test_an_embedder_that_cannot_be_imported_is_one_clear_error(fake_settings: S
 
 @pytest.mark.parametrize(
     ("spec", "says"),
-    [("json:loads", "could not be made: JSONDecodeError"), ("builtins:str", "has no dimension")],
+    [
+        ("json:loads", "could not be made: JSONDecodeError"),
+        ("builtins:str", "has no dimension"),
+        ("tests.fakes:NanEmbedder", "gave vectors that are not finite"),
+    ],
 )
 def test_an_embedder_that_fails_is_one_line_and_the_index_stays(fake_settings: Settings, spec: str, says: str) -> None:
     """Callables that raise when called or give no embedder: one line naming the setting, no traceback."""
@@ -98,6 +102,17 @@ def test_an_embedder_that_fails_is_one_line_and_the_index_stays(fake_settings: S
     failed = subprocess.run([sys.executable, "-m", "faqbot", "build"], env=env, capture_output=True, text=True)
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     assert f"error: FAQBOT_EMBEDDER={spec!r} {says}" in failed.stderr
+    assert (fake_settings.index_dir / "current").resolve() == built.directory
+
+
+@pytest.mark.model
+def test_an_embedder_of_another_dimension_than_the_model_is_refused_before_the_swap(fake_settings: Settings) -> None:
+    """Documents in 64 dimensions, questions by the model in 384: no question could be answered. The
+    build says so and the serving index stays (it was swapped in, and then nothing was answered)."""
+    built = build_index(fake_settings, embedder_factory=lambda m: HashingEmbedder())
+    settings = fake_settings.model_copy(update={"embedder": "tests.fakes:HashingEmbedder", "model": DEFAULT_MODEL})
+    with pytest.raises(FaqbotError, match=r"gives 64-dimensional vectors, but questions are encoded by .* in 384"):
+        build_index(settings)
     assert (fake_settings.index_dir / "current").resolve() == built.directory
 
 

@@ -2,8 +2,8 @@
 
 For vectors precomputed elsewhere (the same model on another machine), or a stand-in for benchmarks
 (bench/synthetic_embedder.py). Whatever goes wrong in it (it cannot be imported, is not callable,
-raises, or returns something that is not one unit vector a text) is one FaqbotError naming the
-setting, never a traceback.
+raises, or returns something that is not one finite vector a text, of its dimension) is one
+FaqbotError naming the setting, never a traceback.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class Checked:
                 f"FAQBOT_EMBEDDER={self.spec!r} gave an array of shape {vectors.shape} for {len(texts)} texts "
                 f"(expected ({len(texts)}, {self.dimension}))"
             )
+        if not np.isfinite(vectors).all():  # cached, a NaN would stay in every later build
+            raise FaqbotError(f"FAQBOT_EMBEDDER={self.spec!r} gave vectors that are not finite (NaN or infinity)")
         return vectors
 
     def encode_with_tokens(self, texts: Sequence[str], *, progress: bool = False) -> list[Encoded]:

@@ -161,6 +161,11 @@ def build_index(
         say.step("preparing the query encoder")
         if settings.embedder and settings.encoder != "torch":  # checked against the model itself
             reference = model().encode(check_texts)
+            if reference.shape[1] != dimension:  # questions could never be compared with the documents
+                raise FaqbotError(
+                    f"FAQBOT_EMBEDDER={settings.embedder!r} gives {dimension}-dimensional vectors, but questions "
+                    f"are encoded by {settings.model} in {reference.shape[1]}: they cannot be compared"
+                )
         else:
             reference = cache.get(check_texts, dimension)
         encoder, encoder_files = prepare_encoder(
