@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -129,6 +130,30 @@ def test_old_builds_are_pruned(fake_settings: Settings, fake_factory: Factory) -
         (fake_settings.data_dir / "faq" / "extra.csv").write_text(f"question,answer\nQuestion {n}?,Answer {n}.\n")
         build_index(fake_settings, embedder_factory=fake_factory)
     assert len(list((fake_settings.index_dir / "builds").iterdir())) == 2
+
+
+def test_pruning_keeps_the_build_that_was_serving_over_a_newer_one_never_served(
+    fake_settings: Settings, fake_factory: Factory
+) -> None:
+    """A build a killed run finished and moved into place but never served is the newest on disk; the
+    next build must still keep the one that was serving (the build to go back to), not that one."""
+    serving = built(fake_settings, fake_factory)[0]
+    assert serving is not None
+    never_served = serving.parent / "never-served"
+    shutil.copytree(serving, never_served)
+    os.utime(never_served, (serving.stat().st_mtime + 60, serving.stat().st_mtime + 60))
+    (fake_settings.data_dir / "faq" / "extra.csv").write_text("question,answer\nA new question?,An answer.\n")
+    now, remaining = built(fake_settings, fake_factory)
+    assert now is not None and sorted(remaining) == sorted([now.name, serving.name])
+
+
+def test_a_current_that_is_not_a_link_stops_the_swap_with_one_line(
+    fake_settings: Settings, fake_factory: Factory
+) -> None:
+    (fake_settings.index_dir / "current").mkdir(parents=True)
+    with pytest.raises(IndexUnavailable, match="current is not the link faqbot keeps"):
+        build_index(fake_settings, embedder_factory=fake_factory)
+    assert not (fake_settings.index_dir / ".current.tmp").exists()
 
 
 def test_loading_refuses_another_model_another_format_and_damage(

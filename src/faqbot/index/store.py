@@ -207,21 +207,32 @@ def current_build(index_dir: Path) -> Path | None:
 
 
 def swap_in(index_dir: Path, build: Path) -> None:
-    """Point `current` at `build` with one atomic rename, then drop old builds."""
+    """Point `current` at `build` with one atomic rename, then drop old builds (the one served until
+    now is kept: the build to go back to).
+
+    Raises IndexUnavailable, changing nothing, when `current` is not the link faqbot keeps."""
+    link = index_dir / CURRENT
+    if link.exists() and not link.is_symlink():
+        raise IndexUnavailable(f"{link} is not the link faqbot keeps to the serving build: move it away, build again")
+    previous = current_build(index_dir)
     tmp_link = index_dir / f".{CURRENT}.tmp"
     if tmp_link.is_symlink() or tmp_link.exists():
         tmp_link.unlink()
     tmp_link.symlink_to(build.relative_to(index_dir))
-    os.replace(tmp_link, index_dir / CURRENT)
-    _prune(index_dir, keep=build)
+    os.replace(tmp_link, link)
+    _prune(index_dir, keep=[build] if previous is None else [build, previous.resolve()])
 
 
-def _prune(index_dir: Path, *, keep: Path) -> None:
+def _prune(index_dir: Path, *, keep: list[Path]) -> None:
+    """Builds past KEEP_BUILDS dropped, newest kept, and every unfinished one. `keep` (the new serving
+    build and the one before it) always stays: by age alone, a build a killed run finished but never
+    served would outlive the one that was serving."""
+    kept = {p.resolve() for p in keep}
     builds = sorted((p for p in (index_dir / BUILDS).iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    finished = [p for p in builds if (p / "manifest.json").exists() and p != keep]
-    for old in finished[: max(0, len(finished) - (KEEP_BUILDS - 1))]:
+    finished = [p for p in builds if (p / "manifest.json").exists() and p.resolve() not in kept]
+    for old in finished[: max(0, len(finished) - max(0, KEEP_BUILDS - len(kept)))]:
         shutil.rmtree(old, ignore_errors=True)
-    for unfinished in (p for p in builds if not (p / "manifest.json").exists()):
+    for unfinished in (p for p in builds if not (p / "manifest.json").exists() and p.resolve() not in kept):
         shutil.rmtree(unfinished, ignore_errors=True)
 
 
