@@ -12,7 +12,7 @@ from faqbot.evaluation.questions import holds_span, load_questions
 from faqbot.evaluation.runs import evaluate_suite
 from faqbot.evaluation.squad import convert as convert_squad
 from faqbot.evaluation.suite import load_suite
-from faqbot.index.build import collect_docs
+from faqbot.index.read import iter_docs
 from faqbot.settings import Settings
 from tests.conftest import REPO, require_benchmark
 
@@ -46,7 +46,7 @@ def test_every_content_set_labels_real_sources_and_its_spans_are_in_them(tmp_pat
             continue
         assert eval_set.data is not None and eval_set.questions is not None
         settings = Settings(data_dir=eval_set.data)
-        docs = collect_docs(load_corpus(eval_set.data), settings)
+        docs = list(iter_docs(load_corpus(eval_set.data), settings))
         texts: dict[str, list[str]] = {}
         for doc in docs:
             texts.setdefault(label(doc), []).append(doc.text)

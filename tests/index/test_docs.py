@@ -13,8 +13,9 @@ from faqbot.answering.answerer import Answerer
 from faqbot.content.corpus import load_corpus
 from faqbot.embedding.embedder import Embedder
 from faqbot.index import docs as docs_module
-from faqbot.index.build import build_index, collect_docs
+from faqbot.index.build import build_index
 from faqbot.index.docs import DocsById, DocTable, DocWriter, counted, top_words
+from faqbot.index.read import iter_docs
 from faqbot.index.store import load_index
 from faqbot.settings import Settings
 from faqbot.text import split_sentences
@@ -25,7 +26,7 @@ def test_the_loaded_documents_are_the_built_ones_parsed_as_asked_for(
     fake_settings: Settings, fake_factory: Callable[[str], Embedder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_index(fake_settings, embedder_factory=fake_factory)
-    built = collect_docs(load_corpus(fake_settings.data_dir), fake_settings)
+    built = list(iter_docs(load_corpus(fake_settings.data_dir), fake_settings))
     monkeypatch.setattr(docs_module, "CACHED_DOCS", 3)  # the cache stays bounded
     index = load_index(fake_settings.index_dir, model="fake-model")
     table = index.docs
@@ -41,7 +42,7 @@ def test_the_loaded_documents_are_the_built_ones_parsed_as_asked_for(
 
 def test_an_id_given_twice_is_the_last_document_with_it_as_a_dict_would_say(tmp_path: Path) -> None:
     settings = Settings(data_dir=Path("tests/fixtures/site"), index_dir=tmp_path)
-    built = collect_docs(load_corpus(settings.data_dir), settings)[:6]
+    built = list(iter_docs(load_corpus(settings.data_dir), settings))[:6]
     twice = [*built, replace(built[1], text="another text")]
     with DocWriter(tmp_path) as out:
         for doc in twice:

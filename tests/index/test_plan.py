@@ -14,14 +14,14 @@ from faqbot.embedding.cache import digests
 from faqbot.index.changes import ChangeTracker
 from faqbot.index.docs import DOCS_FILE, DocTable, DocWriter
 from faqbot.index.plan import KEY_WIDTH, PlanBuilder, StreamHash, spread
-from faqbot.index.read import collect_docs
+from faqbot.index.read import iter_docs
 from faqbot.index.tokens import count_tokens, match_text
 from faqbot.settings import Settings
 from faqbot.text import content_hash
 
 
 def test_the_plan_says_what_the_documents_said(fake_settings: Settings) -> None:
-    docs = collect_docs(load_corpus(fake_settings.data_dir), fake_settings)
+    docs = list(iter_docs(load_corpus(fake_settings.data_dir), fake_settings))
     builder = PlanBuilder()
     for doc in docs:
         builder.add(doc)
@@ -55,7 +55,7 @@ def test_a_stream_hash_is_the_content_hash_of_its_parts() -> None:
 
 
 def test_documents_written_one_at_a_time_read_back_the_same(fake_settings: Settings, tmp_path: Path) -> None:
-    docs = collect_docs(load_corpus(fake_settings.data_dir), fake_settings)
+    docs = list(iter_docs(load_corpus(fake_settings.data_dir), fake_settings))
     with DocWriter(tmp_path) as out:
         for doc in docs:
             out.add(doc)
@@ -65,7 +65,7 @@ def test_documents_written_one_at_a_time_read_back_the_same(fake_settings: Setti
 
 
 def test_a_table_left_unfinished_by_an_error_is_no_table(fake_settings: Settings, tmp_path: Path) -> None:
-    docs = collect_docs(load_corpus(fake_settings.data_dir), fake_settings)
+    docs = list(iter_docs(load_corpus(fake_settings.data_dir), fake_settings))
     with pytest.raises(RuntimeError), DocWriter(tmp_path) as out:
         out.add(docs[0])
         raise RuntimeError("the build stopped")
@@ -73,7 +73,7 @@ def test_a_table_left_unfinished_by_an_error_is_no_table(fake_settings: Settings
 
 
 def test_changes_told_one_document_at_a_time_are_those_of_the_whole(fake_settings: Settings) -> None:
-    docs = collect_docs(load_corpus(fake_settings.data_dir), fake_settings)
+    docs = list(iter_docs(load_corpus(fake_settings.data_dir), fake_settings))
     before = {d.position: d.hash for d in docs[2:]}
     before[docs[3].position] = "edited"
     before["faq:gone"] = before["gone#section/0"] = "x"
@@ -93,7 +93,7 @@ def test_changes_told_one_document_at_a_time_are_those_of_the_whole(fake_setting
 
 
 def test_the_encoder_is_checked_on_texts_from_all_over_the_site(fake_settings: Settings) -> None:
-    docs = collect_docs(load_corpus(fake_settings.data_dir), fake_settings)
+    docs = list(iter_docs(load_corpus(fake_settings.data_dir), fake_settings))
     texts = spread(docs, 64)
     assert len(texts) == len(set(texts)) and len(texts) >= min(64, len(docs))
     assert {d.article for d in docs if d.kind == "passage" and set(d.sentences) & set(texts)} == {

@@ -19,11 +19,10 @@ def check_data_and_say(settings: Settings) -> None:
     from faqbot.index.build import check_data
 
     try:
-        corpus, docs = check_data(settings)
+        corpus, passages = check_data(settings)
     except FaqbotError as exc:
         fail(str(exc))
     warn(corpus.warnings)
-    passages = sum(d.kind == "passage" for d in docs)
     typer.echo(f"data ok: {len(corpus.articles)} articles, {len(corpus.faq)} FAQ entries, {passages} passages")
 
 

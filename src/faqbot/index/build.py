@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from faqbot.content.corpus import Corpus, load_corpus
-from faqbot.content.documents import Doc
 from faqbot.embedding.cache import EmbeddingCache, TokenCache
 from faqbot.embedding.embedder import Embedder, load_embedder
 from faqbot.embedding.injected import injected_embedder
@@ -33,7 +32,7 @@ from faqbot.index.changes import previous_docs
 from faqbot.index.embed import KeyVectors, all_hashes, embed_vectors, write_token_store, write_vectors
 from faqbot.index.plan import spread
 from faqbot.index.progress import Progress, Quiet
-from faqbot.index.read import collect_docs, read_docs
+from faqbot.index.read import iter_docs, read_docs
 from faqbot.index.report import BuildReport
 from faqbot.index.store import (
     BUILDS,
@@ -86,10 +85,12 @@ def _unfinished(directory: Path) -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)  # nothing left to remove once it is in place
 
 
-def check_data(settings: Settings) -> tuple[Corpus, list[Doc]]:
-    """Read and validate the data directory without touching the index (`faqbot build --check`)."""
+def check_data(settings: Settings) -> tuple[Corpus, int]:
+    """Read and validate the data directory without touching the index (`faqbot build --check`): the
+    site as read and how many passages it makes. Each document is made and let go (a million passages
+    held at once take gigabytes; the build does not hold them either)."""
     corpus = load_corpus(settings.data_dir)
-    return corpus, collect_docs(corpus, settings)
+    return corpus, sum(doc.kind == "passage" for doc in iter_docs(corpus, settings))
 
 
 def build_index(

@@ -32,10 +32,6 @@ def iter_docs(corpus: Corpus, settings: Settings) -> Iterator[Doc]:
         yield from (passage_doc(p) for p in passages)
 
 
-def collect_docs(corpus: Corpus, settings: Settings) -> list[Doc]:
-    return list(iter_docs(corpus, settings))
-
-
 def _articles_hash(fingerprint: StreamHash, corpus: Corpus) -> str:
     """The corpus's hash (in the manifest; part of the index version): `fingerprint`, which has its
     documents' hashes, with its articles' and small talk's added."""
