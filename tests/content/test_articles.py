@@ -57,7 +57,7 @@ def test_markup_is_reduced_to_text_and_deeper_headings_stay_in_their_section(tmp
         ("---\ntitle: T\n---\n\n## A\n\nx\n\n## A\n\ny\n", 9, "two sections"),
         ("---\ntitle: T\n---\n\n", 4, "no text"),
         ("", 1, "empty"),
-        ("---\ntitle: T\nslug: Bad Slug\n---\nx\n", 2, "slug"),
+        ("---\ntitle: T\nslug: Bad Slug\n---\nx\n", 3, "slug 'Bad Slug'"),
     ],
 )
 def test_bad_articles_are_refused_with_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
@@ -120,3 +120,8 @@ def test_a_heading_or_an_article_of_only_invisible_characters_has_no_text(tmp_pa
         parse_article(write(tmp_path, "---\ntitle: T\n---\n\n\u200b\u200b\n"))
     with pytest.raises(DataError, match="needs a 'title'"):
         parse_article(write(tmp_path, '---\ntitle: "\\u200b"\n---\n\ntext\n'))
+
+
+def test_a_bad_slug_from_the_files_name_says_so(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"My Page\.md:1: the file's name makes the slug 'My Page'.*rename the file"):
+        parse_article(write(tmp_path, "---\ntitle: T\n---\nx\n", name="My Page.md"))

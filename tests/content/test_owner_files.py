@@ -60,3 +60,15 @@ def test_an_empty_article_is_skipped_and_an_empty_section_noted(tmp_path: Path) 
     assert [a.slug for a in corpus.articles] == ["guide"]
     assert any("draft.md" in w and "skipped" in w for w in corpus.warnings)
     assert any("guide.md:11" in w and "'Later' has no text" in w for w in corpus.warnings)
+
+
+def test_a_data_directory_or_part_that_is_a_file_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("x")
+    with pytest.raises(DataError, match="the data directory is a file, not a folder"):
+        load_corpus(tmp_path / "data")
+    site = tmp_path / "site"
+    (site / "faq").mkdir(parents=True)
+    (site / "faq" / "f.yaml").write_text("- question: Q?\n  answer: A.\n")
+    (site / "articles").write_text("not a folder")
+    with pytest.raises(DataError, match="articles: 'articles' must be a folder of Markdown articles"):
+        load_corpus(site)

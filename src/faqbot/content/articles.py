@@ -92,8 +92,16 @@ def parse_article(path: Path) -> Article:
     meta, body, body_start = _split_front_matter(path, text)
     title = _required_str(path, meta, "title")
     slug = str(meta.get("slug") or path.stem).strip()
+    if slugify(slug) != slug and meta.get("slug"):
+        line = next((n for n, text in enumerate(text.splitlines(), start=1) if text.startswith("slug:")), 2)
+        raise DataError(path, f"slug {slug!r} must be lower-case letters, digits and hyphens", line=line)
     if slugify(slug) != slug:
-        raise DataError(path, f"slug {slug!r} must be lower-case letters, digits and hyphens", line=2)
+        raise DataError(
+            path,
+            f"the file's name makes the slug {slug!r}, which must be lower-case letters, digits and hyphens: "
+            "rename the file or give a 'slug' in the front matter",
+            line=1,
+        )
     url = str(meta.get("url") or f"/articles/{slug}").strip()
     date = meta.get("date", "")
     date_text = date.isoformat() if isinstance(date, dt.date) else str(date or "")

@@ -35,7 +35,16 @@ def load_corpus(data_dir: Path) -> Corpus:
     """Read and validate `data_dir/articles`, `data_dir/faq` and `data_dir/smalltalk.yaml`; raise
     DataError on any mistake."""
     if not data_dir.is_dir():
-        raise DataError(data_dir, "the data directory does not exist")
+        raise DataError(
+            data_dir,
+            "the data directory is a file, not a folder" if data_dir.exists() else "the data directory does not exist",
+        )
+    for part in ("articles", "faq"):  # a file in its place would be read as no content at all
+        if (data_dir / part).exists() and not (data_dir / part).is_dir():
+            raise DataError(
+                data_dir / part,
+                f"'{part}' must be a folder of {'Markdown articles' if part == 'articles' else 'FAQ files'}",
+            )
     warnings: list[str] = []
     articles = load_articles(data_dir / "articles", warnings)
     by_slug: dict[str, Article] = {}
