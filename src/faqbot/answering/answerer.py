@@ -175,7 +175,7 @@ class Answerer:
     def _compose(self, matched: str, encoded: Encoded, top_k: int, *, whole: bool = False) -> Answer:
         scores = score(self.index, matched, encoded.vector)
         answer_id, version = uuid.uuid4().hex, self.index.version
-        # Only a message that shares little with any document can be small talk by its meaning alone.
+        # Small talk by its meaning; sharing words with the site, only by a wide margin (QueryReader).
         intent = self.reader.smalltalk_intent(encoded.vector, scores.dense_max, scores.lexical_max)
         if intent is not None:
             reply = self.index.smalltalk.answer_for(intent, contact=self.reader.contact)

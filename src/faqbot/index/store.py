@@ -272,12 +272,13 @@ def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:
         raise IndexUnavailable(f"the index in {build} does not match its manifest; run 'faqbot build'")
     # A sentences file cut short or of another model still maps; an answer from a passage past its
     # end would fail, so it is refused here (and `faqbot build` rebuilds what does not load).
-    last_sentence = int(sentence_offsets.max(initial=-1))
+    sentences = manifest.counts.get("sentences", len(sentence_vectors))  # the build counted them
     if (
         len(sentence_offsets) != len(docs)
         or sentence_vectors.ndim != 2
         or sentence_vectors.shape[1] != manifest.dimension
-        or last_sentence >= len(sentence_vectors)
+        or len(sentence_vectors) != sentences
+        or int(sentence_offsets.max(initial=-1)) >= len(sentence_vectors)
         or (smalltalk_vectors is not None and smalltalk_vectors.shape[1:] != (manifest.dimension,))
     ):
         raise IndexUnavailable(f"the index in {build} does not match its manifest; run 'faqbot build'")
