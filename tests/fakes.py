@@ -10,6 +10,8 @@ import numpy as np
 
 from faqbot.embedding.embedder import Encoded
 
+MODEL_WIDTH = 384  # all-MiniLM-L6-v2's
+
 
 class HashingEmbedder:
     def __init__(self, name: str = "fake-model", dimension: int = 64):
@@ -51,7 +53,7 @@ class StoppingEmbedder(HashingEmbedder):
     """HashingEmbedder that, when FAQBOT_TEST_STOP is set, sends its own process SIGTERM during its
     second batch: a build stopped half way (tests/index/test_streaming.py)."""
 
-    def __init__(self, name: str = "fake-model", dimension: int = 64):
+    def __init__(self, name: str = "fake-model", dimension: int = MODEL_WIDTH):
         super().__init__(name, dimension)
         self.batches = 0
 
@@ -65,8 +67,23 @@ class StoppingEmbedder(HashingEmbedder):
         return super().encode(texts, progress=progress)
 
 
-class NanEmbedder(HashingEmbedder):
-    """HashingEmbedder whose every vector is NaN: what a broken injected embedder may return."""
+class ModelWidthEmbedder(HashingEmbedder):
+    """HashingEmbedder as wide as the default model: what FAQBOT_EMBEDDER may inject, its documents
+    compared with the model's questions (the build checks the two widths agree)."""
+
+    def __init__(self, name: str = "fake-model", dimension: int = MODEL_WIDTH):
+        super().__init__(name, dimension)
+
+
+class NanEmbedder(ModelWidthEmbedder):
+    """An injected embedder whose every vector is NaN: what a broken one may return."""
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         return np.full((len(texts), self.dimension), np.nan, dtype=np.float32)
+
+
+class NanTokensEmbedder(ModelWidthEmbedder):
+    """An injected embedder whose token embeddings are NaN (its vectors are fine)."""
+
+    def encode_with_tokens(self, texts: Sequence[str], *, progress: bool = False) -> list[Encoded]:
+        return [Encoded(e.vector, np.full_like(e.tokens, np.nan)) for e in super().encode_with_tokens(texts)]

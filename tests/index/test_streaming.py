@@ -20,7 +20,7 @@ from faqbot.index.build import build_index
 from faqbot.index.progress import Progress
 from faqbot.index.store import CACHE, Manifest, load_index
 from faqbot.settings import DEFAULT_MODEL, Settings
-from tests.fakes import HashingEmbedder
+from tests.fakes import HashingEmbedder, ModelWidthEmbedder
 
 
 def test_batches_and_chunks_build_the_index_one_pass_did(
@@ -64,12 +64,14 @@ def test_a_build_logs_a_line_every_few_seconds_when_not_on_a_terminal(
     assert "\r" not in log.getvalue()
 
 
+@pytest.mark.model
 def test_vectors_from_an_injected_embedder_are_cached_apart_and_recorded(fake_settings: Settings) -> None:
-    settings = fake_settings.model_copy(update={"embedder": "tests.fakes:HashingEmbedder", "encoder": "torch"})
-    plain = build_index(settings.model_copy(update={"embedder": ""}), embedder_factory=lambda m: HashingEmbedder())
+    spec = "tests.fakes:ModelWidthEmbedder"
+    settings = fake_settings.model_copy(update={"embedder": spec, "encoder": "torch", "model": DEFAULT_MODEL})
+    plain = build_index(settings.model_copy(update={"embedder": ""}), embedder_factory=ModelWidthEmbedder)
     report = build_index(settings)  # FAQBOT_EMBEDDER names the embedder: nothing passed in
     assert report.version != plain.version and report.embedded == plain.embedded  # not the model's cache
-    assert report.directory is not None and Manifest.read(report.directory).embedder == "tests.fakes:HashingEmbedder"
+    assert report.directory is not None and Manifest.read(report.directory).embedder == spec
     assert len(list((settings.index_dir / CACHE).glob("embeddings-*"))) == 2
 
 
@@ -84,18 +86,20 @@ def test_an_embedder_that_cannot_be_imported_is_one_clear_error(fake_settings: S
     [
         ("json:loads", "could not be made: JSONDecodeError"),
         ("builtins:str", "has no dimension"),
-        ("tests.fakes:NanEmbedder", "gave vectors that are not finite"),
+        pytest.param("tests.fakes:NanEmbedder", "gave vectors that are not finite", marks=pytest.mark.model),
+        pytest.param("tests.fakes:NanTokensEmbedder", "gave token embeddings that are not", marks=pytest.mark.model),
     ],
 )
 def test_an_embedder_that_fails_is_one_line_and_the_index_stays(fake_settings: Settings, spec: str, says: str) -> None:
-    """Callables that raise when called or give no embedder: one line naming the setting, no traceback."""
+    """Callables that raise when called or give no embedder, or vectors that are not numbers: one line
+    naming the setting, no traceback. (The NaN one is checked against the model's width first.)"""
     built = build_index(fake_settings, embedder_factory=lambda m: HashingEmbedder())
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")},
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         "FAQBOT_DATA_DIR": str(fake_settings.data_dir),
         "FAQBOT_INDEX_DIR": str(fake_settings.index_dir),
-        "FAQBOT_MODEL": "fake-model",
+        "FAQBOT_MODEL": DEFAULT_MODEL if spec.startswith("tests.") else "fake-model",
         "FAQBOT_EMBEDDER": spec,
         "FAQBOT_ENCODER": "torch",
     }
@@ -106,16 +110,22 @@ def test_an_embedder_that_fails_is_one_line_and_the_index_stays(fake_settings: S
 
 
 @pytest.mark.model
-def test_an_embedder_of_another_dimension_than_the_model_is_refused_before_the_swap(fake_settings: Settings) -> None:
+@pytest.mark.parametrize("encoder", ["onnx-int8", "torch"])
+def test_an_embedder_of_another_dimension_than_the_model_is_refused_before_it_embeds(
+    fake_settings: Settings, encoder: str
+) -> None:
     """Documents in 64 dimensions, questions by the model in 384: no question could be answered. The
-    build says so and the serving index stays (it was swapped in, and then nothing was answered)."""
+    build says so before it embeds anything, and the serving index stays (it was swapped in)."""
     built = build_index(fake_settings, embedder_factory=lambda m: HashingEmbedder())
-    settings = fake_settings.model_copy(update={"embedder": "tests.fakes:HashingEmbedder", "model": DEFAULT_MODEL})
+    update = {"embedder": "tests.fakes:HashingEmbedder", "model": DEFAULT_MODEL, "encoder": encoder}
     with pytest.raises(FaqbotError, match=r"gives 64-dimensional vectors, but questions are encoded by .* in 384"):
-        build_index(settings)
+        build_index(fake_settings.model_copy(update=update))
     assert (fake_settings.index_dir / "current").resolve() == built.directory
+    embedded = list((fake_settings.index_dir / CACHE).glob("embeddings-*/*.rows.npy"))
+    assert len(embedded) == 1  # the first build's: nothing was embedded by the refused one
 
 
+@pytest.mark.model
 def test_a_build_stopped_half_way_keeps_what_it_embedded(tmp_path: Path) -> None:
     from tests.search.test_candidates import site
 
@@ -124,7 +134,7 @@ def test_a_build_stopped_half_way_keeps_what_it_embedded(tmp_path: Path) -> None
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         "FAQBOT_DATA_DIR": str(site(tmp_path / "data", 40)),
         "FAQBOT_INDEX_DIR": str(tmp_path / "indexes"),
-        "FAQBOT_MODEL": "fake-model",
+        "FAQBOT_MODEL": DEFAULT_MODEL,  # questions by the model: the build checks it is as wide
         "FAQBOT_EMBEDDER": "tests.fakes:StoppingEmbedder",
         "FAQBOT_ENCODER": "torch",
     }

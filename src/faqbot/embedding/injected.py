@@ -61,6 +61,17 @@ class Checked:
         if not isinstance(self.inner, TokenEncoder):
             return []
         encoded: list[Encoded] = _call(self.spec, "failed", lambda: list(self.inner.encode_with_tokens(texts)))
+        if len(encoded) != len(texts):
+            raise FaqbotError(f"FAQBOT_EMBEDDER={self.spec!r} gave {len(encoded)} encodings for {len(texts)} texts")
+        for one in encoded:
+            tokens = None if one.tokens is None else np.asarray(one.tokens)
+            if tokens is not None and (tokens.ndim != 2 or tokens.shape[1] != self.dimension):
+                raise FaqbotError(
+                    f"FAQBOT_EMBEDDER={self.spec!r} gave token embeddings of shape {tokens.shape} "
+                    f"(expected (tokens, {self.dimension}))"
+                )
+            if not np.isfinite(one.vector).all() or (tokens is not None and not np.isfinite(tokens).all()):
+                raise FaqbotError(f"FAQBOT_EMBEDDER={self.spec!r} gave token embeddings that are not finite")
         return encoded
 
 

@@ -39,6 +39,7 @@ from faqbot.index.store import (
     CACHE,
     FORMAT_VERSION,
     Manifest,
+    check_current_link,
     current_build,
     load_index,
     swap_in,
@@ -107,6 +108,7 @@ def build_index(
     corpus = load_corpus(settings.data_dir)  # raises DataError before anything is written
     index_dir = settings.index_dir
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    check_current_link(index_dir)  # before the work, not at the swap
     with build_lock(index_dir), _unfinished(index_dir / BUILDS / f".tmp-{stamp}-{os.getpid()}") as tmp:
         previous_dir = current_build(index_dir)
         read = read_docs(corpus, settings, tmp, previous_docs(previous_dir), say)
@@ -156,17 +158,15 @@ def build_index(
                 loaded["model"] = load_embedder(settings.model)
             return loaded["model"]
 
+        if settings.embedder:  # before a text is embedded: a mismatch found after would cost the whole run
+            _check_injected_dimension(settings, embedder(), model())
+            loaded.pop("model", None)  # not held while the documents are embedded (loaded again if needed)
         embedded = embed_vectors(cache, plan, docs, smalltalk_texts, embedder, say)
         dimension = cache.dimension or embedder().dimension
         check_texts = spread(docs, CHECK_TEXTS)
         say.step("preparing the query encoder")
         if settings.embedder and settings.encoder != "torch":  # checked against the model itself
             reference = model().encode(check_texts)
-            if reference.shape[1] != dimension:  # questions could never be compared with the documents
-                raise FaqbotError(
-                    f"FAQBOT_EMBEDDER={settings.embedder!r} gives {dimension}-dimensional vectors, but questions "
-                    f"are encoded by {settings.model} in {reference.shape[1]}: they cannot be compared"
-                )
         else:
             reference = cache.get(check_texts, dimension)
         encoder, encoder_files = prepare_encoder(
@@ -243,6 +243,18 @@ def _release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc
         pass
+
+
+def _check_injected_dimension(settings: Settings, documents: Embedder, questions: Embedder) -> None:
+    """Documents embedded by FAQBOT_EMBEDDER are compared with questions the model encodes: the two
+    must have one width, or no question could be answered (the server would refuse the index).
+
+    Raises FaqbotError."""
+    if documents.dimension != questions.dimension:
+        raise FaqbotError(
+            f"FAQBOT_EMBEDDER={settings.embedder!r} gives {documents.dimension}-dimensional vectors, but questions "
+            f"are encoded by {settings.model} in {questions.dimension}: they cannot be compared"
+        )
 
 
 def embedder_factory_for(injected: str) -> Callable[[str], Embedder]:

@@ -206,14 +206,21 @@ def current_build(index_dir: Path) -> Path | None:
     return link.resolve()
 
 
+def check_current_link(index_dir: Path) -> None:
+    """Raises IndexUnavailable when `current` is there but is not the link faqbot keeps (a folder, a
+    file): the swap could not replace it."""
+    link = index_dir / CURRENT
+    if link.exists() and not link.is_symlink():
+        raise IndexUnavailable(f"{link} is not the link faqbot keeps to the serving build: move it away, build again")
+
+
 def swap_in(index_dir: Path, build: Path) -> None:
     """Point `current` at `build` with one atomic rename, then drop old builds (the one served until
     now is kept: the build to go back to).
 
     Raises IndexUnavailable, changing nothing, when `current` is not the link faqbot keeps."""
+    check_current_link(index_dir)
     link = index_dir / CURRENT
-    if link.exists() and not link.is_symlink():
-        raise IndexUnavailable(f"{link} is not the link faqbot keeps to the serving build: move it away, build again")
     previous = current_build(index_dir)
     tmp_link = index_dir / f".{CURRENT}.tmp"
     if tmp_link.is_symlink() or tmp_link.exists():
