@@ -26,24 +26,25 @@ def split_sentences(text: str) -> list[str]:
 def slugify(text: str, *, max_length: int = 80) -> str:
     """A URL-safe anchor: 'The Role of Sustainability in AI' -> 'the-role-of-sustainability-in-ai'.
 
-    Latin letters lose their accents ('Café' -> 'cafe'); letters of scripts with no ASCII form are
-    kept as they are, lower-cased ('Как это работает?' -> 'как-это-работает', '使い方' -> '使い方'),
-    as GitHub's heading anchors keep them: dropped, every Cyrillic, Greek, Arabic or CJK heading of
-    an article had the same anchor. ASCII punctuation and spaces separate words; other symbols are
-    dropped ('Don’t' -> 'dont', so anchors of Latin headings are as before). Empty: 'section'.
+    Letters of scripts with no ASCII form are kept as they are, lower-cased ('Как это работает?' ->
+    'как-это-работает', '使い方' -> '使い方'), as GitHub's heading anchors keep them: dropped,
+    every Cyrillic, Greek, Arabic or CJK heading of an article had the same anchor. Latin text gives
+    the anchors it always gave, which are published links and FAQ ids: accents dropped ('Café' ->
+    'cafe'), and so are Latin letters with no ASCII form and symbols ('Straße' -> 'strae', 'Don’t'
+    -> 'dont'); ASCII punctuation and spaces separate words. Empty: 'section'.
     """
     pieces: list[str] = []
     in_letter = False  # the last piece is a kept non-ASCII letter (its marks stay with it)
-    for char in text.lower():
+    for char in unicodedata.normalize("NFC", text).lower():
         folded = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode().lower()
         mark = unicodedata.category(char).startswith("M")
         if folded:
             pieces.append(folded)
             in_letter = False
-        elif char.isalnum() or (mark and in_letter):  # a vowel sign or virama belongs to its letter
-            pieces.append(char)
+        elif (char.isalnum() and not unicodedata.name(char, "").startswith("LATIN")) or (mark and in_letter):
+            pieces.append(char)  # a vowel sign or virama stays with its letter
             in_letter = True
-        elif not mark:  # other symbols are dropped, as they always were ("Don’t" -> "dont")
+        elif not mark:  # dropped, as they always were
             in_letter = False
     slug = unicodedata.normalize("NFC", _NON_SLUG.sub("-", "".join(pieces))).strip("-")
     return slug[:max_length].rstrip("-") or "section"

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from faqbot.content.articles import parse_article
+from faqbot.content.articles import load_articles, parse_article
 from faqbot.errors import DataError
 from faqbot.text import slugify
 from tests.conftest import SITE
@@ -99,7 +99,7 @@ def test_a_lone_surrogate_escape_in_the_front_matter_is_refused_at_its_line(tmp_
         ("Ελληνικά", "ελληνικά"),
         ("使い方、設定", "使い方設定"),
         ("हिन्दी भाषा", "हिन्दी-भाषा"),  # vowel signs stay with their letters
-        ("Straße", "straße"),
+        ("Straße Smørrebrød Łódź", "strae-smrrebrd-odz"),  # Latin letters with no ASCII form: dropped, as always
         ("?!", "section"),
     ],
 )
@@ -125,3 +125,27 @@ def test_a_heading_or_an_article_of_only_invisible_characters_has_no_text(tmp_pa
 def test_a_bad_slug_from_the_files_name_says_so(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"My Page\.md:1: the file's name makes the slug 'My Page'.*rename the file"):
         parse_article(write(tmp_path, "---\ntitle: T\n---\nx\n", name="My Page.md"))
+
+
+def test_headings_that_make_one_anchor_are_named_with_it(tmp_path: Path) -> None:
+    with pytest.raises(
+        DataError,
+        match=r"a\.md:9: the heading 'C tips' makes the anchor 'c-tips', as the heading 'C\+\+ tips' at line 5",
+    ):
+        parse_article(write(tmp_path, "---\ntitle: T\n---\n\n## C++ tips\n\nx\n\n## C tips\n\ny\n"))
+    with pytest.raises(DataError, match="'Introduction' makes the anchor 'introduction', as the text before the first"):
+        parse_article(write(tmp_path, "---\ntitle: T\n---\n\nOpening text.\n\n## Introduction\n\ny\n"))
+    starts_with_it = parse_article(write(tmp_path, "---\ntitle: T\n---\n\n## Introduction\n\ny\n"))
+    assert [s.anchor for s in starts_with_it.sections] == ["introduction"]  # no text before it: no clash
+
+
+def test_a_decomposed_file_name_is_the_same_slug_as_a_composed_one(tmp_path: Path) -> None:
+    """macOS stores file names decomposed (NFD): 'йога' so named is still the slug 'йога'."""
+    name = unicodedata.normalize("NFD", "йога")
+    article = parse_article(write(tmp_path, "---\ntitle: T\n---\n\ntext\n", name=f"{name}.md"))
+    assert article.slug == "йога" and article.url == "/articles/йога"
+
+
+def test_an_article_file_ending_in_capitals_is_read(tmp_path: Path) -> None:
+    write(tmp_path, "---\ntitle: T\n---\n\ntext\n", name="notes.MD")
+    assert [a.slug for a in load_articles(tmp_path)] == ["notes"]

@@ -1,6 +1,7 @@
 """Content files as site owners write them: each field case of the first-day issue as a test."""
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,18 @@ def test_a_data_directory_or_part_that_is_a_file_is_named_as_such(tmp_path: Path
     (site / "articles").write_text("not a folder")
     with pytest.raises(DataError, match="articles: 'articles' must be a folder of Markdown articles"):
         load_corpus(site)
+
+
+def test_a_dangling_articles_link_is_an_error_and_an_faq_file_named_decomposed_finds_its_article(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "site"
+    (site / "faq").mkdir(parents=True)
+    (site / "faq" / f"{unicodedata.normalize('NFD', 'йога')}.yaml").write_text("- question: Q?\n  answer: A.\n")
+    (site / "articles").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(DataError, match="'articles' is a link to nothing"):
+        load_corpus(site)
+    (site / "articles").unlink()
+    (site / "articles").mkdir()
+    (site / "articles" / "йога.md").write_text("---\ntitle: Йога\n---\n\ntext\n")
+    assert load_corpus(site).faq[0].url == "/articles/йога#faq-" + load_corpus(site).faq[0].id

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def load_articles(directory: Path, warnings: list[str] | None = None) -> list[Ar
     if not directory.is_dir():
         return []
     articles = []
-    for path in sorted(directory.rglob("*.md")):
+    for path in sorted(p for p in directory.rglob("*") if p.suffix.lower() == ".md"):  # ".MD" too
         try:
             article = parse_article(path)
         except EmptyArticle as exc:
@@ -91,7 +92,8 @@ def parse_article(path: Path) -> Article:
         raise DataError(path, "the file is empty", line=1)
     meta, body, body_start = _split_front_matter(path, text)
     title = _required_str(path, meta, "title")
-    slug = str(meta.get("slug") or path.stem).strip()
+    # NFC: a file name stored decomposed (as macOS stores them) is the same slug as one typed composed.
+    slug = unicodedata.normalize("NFC", str(meta.get("slug") or path.stem).strip())
     if slugify(slug) != slug and meta.get("slug"):
         line = next((n for n, text in enumerate(text.splitlines(), start=1) if text.startswith("slug:")), 2)
         raise DataError(path, f"slug {slug!r} must be lower-case letters, digits and hyphens", line=line)
@@ -160,6 +162,14 @@ def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
     return value.strip()
 
 
+def _same_anchor(heading: str, anchor: str, first_line: int, first: str | None) -> str:
+    """Why a heading cannot be a section: another section has its anchor (the links would clash)."""
+    if first == heading:
+        return f"two sections have the heading {heading!r} (first at line {first_line})"
+    other = "the text before the first heading" if first is None else f"the heading {first!r}"
+    return f"the heading {heading!r} makes the anchor {anchor!r}, as {other} at line {first_line} does: rename one"
+
+
 def inline_text(token: Token) -> str:
     """The plain text of an inline token: its text and code, no markup, no inline HTML (nor what a
     raw `<script>` or `<style>` holds)."""
@@ -203,7 +213,7 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
     blocks: list[Block] = []
     containers: list[Container] = []  # the lists, items and quotes open where the walk is
     serial = 0
-    seen_anchors: dict[str, int] = {}
+    seen_anchors: dict[str, tuple[int, str | None]] = {}  # anchor -> its line and heading (None: the intro)
 
     def close_section() -> None:
         kept = tuple(blocks) if any(b != PLAIN for b in blocks) else ()
@@ -218,13 +228,13 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
             if not has_text(heading):
                 raise DataError(path, "a heading has no text", line=line)
             if paragraphs or current_anchor != INTRODUCTION_ANCHOR:
+                if current_anchor == INTRODUCTION_ANCHOR:  # the text before the first heading has this anchor
+                    seen_anchors[INTRODUCTION_ANCHOR] = (current_line, None)
                 close_section()
             anchor = slugify(heading)
             if anchor in seen_anchors:
-                raise DataError(
-                    path, f"two sections have the heading {heading!r} (first at line {seen_anchors[anchor]})", line=line
-                )
-            seen_anchors[anchor] = line
+                raise DataError(path, _same_anchor(heading, anchor, *seen_anchors[anchor]), line=line)
+            seen_anchors[anchor] = (line, heading)
             current_title, current_anchor, current_line, paragraphs, blocks = heading, anchor, line, [], []
             index += 3
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -39,12 +40,13 @@ def load_corpus(data_dir: Path) -> Corpus:
             data_dir,
             "the data directory is a file, not a folder" if data_dir.exists() else "the data directory does not exist",
         )
-    for part in ("articles", "faq"):  # a file in its place would be read as no content at all
-        if (data_dir / part).exists() and not (data_dir / part).is_dir():
-            raise DataError(
-                data_dir / part,
-                f"'{part}' must be a folder of {'Markdown articles' if part == 'articles' else 'FAQ files'}",
-            )
+    for part, holds in (("articles", "Markdown articles"), ("faq", "FAQ files")):
+        # A file or a dangling link in a folder's place would be read as no content at all.
+        where = data_dir / part
+        if where.is_symlink() and not where.exists():
+            raise DataError(where, f"'{part}' is a link to nothing ({where.readlink()})")
+        if where.exists() and not where.is_dir():
+            raise DataError(where, f"'{part}' must be a folder of {holds}")
     warnings: list[str] = []
     articles = load_articles(data_dir / "articles", warnings)
     by_slug: dict[str, Article] = {}
@@ -76,7 +78,8 @@ def _same_questions(faq: list[FaqEntry]) -> list[str]:
 
 def _link(entry: FaqEntry, by_slug: dict[str, Article]) -> FaqEntry:
     """Attach an entry to its article (its own 'article' field, else its file's name) and give it a url."""
-    slug = entry.article or (Path(entry.path).stem if Path(entry.path).stem in by_slug else "")
+    stem = unicodedata.normalize("NFC", Path(entry.path).stem)  # as article slugs are (faqbot.content.articles)
+    slug = unicodedata.normalize("NFC", entry.article) or (stem if stem in by_slug else "")
     if slug and slug not in by_slug:
         raise DataError(entry.path, f"'article' names {slug!r}, which is not an article's slug", line=entry.line)
     url = entry.url

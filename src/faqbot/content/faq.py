@@ -58,7 +58,8 @@ def load_faq(directory: Path) -> list[FaqEntry]:
         return []
     entries: list[FaqEntry] = []
     seen: dict[str, FaqEntry] = {}
-    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in FAQ_SUFFIXES):
+    # Anything named as a FAQ file is read: a folder or a dangling link so named is a mistake to report.
+    for path in sorted(p for p in directory.rglob("*") if p.suffix.lower() in FAQ_SUFFIXES):
         for entry in parse_faq_file(path):
             if entry.id in seen and entry.generated_id:
                 # Two questions whose slugs agree up to the cut (long, similar questions): the later
