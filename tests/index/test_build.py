@@ -16,7 +16,8 @@ from faqbot.content.faq import FaqEntry
 from faqbot.embedding.embedder import Embedder
 from faqbot.errors import BuildLockedError, DataError, IndexUnavailable
 from faqbot.index.build import build_index, build_lock
-from faqbot.index.store import FORMAT_VERSION, current_build, load_index
+from faqbot.index.builds import current_build
+from faqbot.index.store import FORMAT_VERSION, load_index
 from faqbot.settings import Settings
 from tests.fakes import HashingEmbedder
 

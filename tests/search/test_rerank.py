@@ -14,7 +14,8 @@ from faqbot.answering.answerer import Answerer
 from faqbot.embedding.embedder import Embedder
 from faqbot.errors import IndexUnavailable
 from faqbot.index.build import build_index
-from faqbot.index.store import current_build, load_index
+from faqbot.index.builds import current_build
+from faqbot.index.store import load_index
 from faqbot.index.tokens import TOKENS_FILE, TokenStore, match_text
 from faqbot.search.rerank import CANDIDATES, rerank
 from faqbot.search.retrieval import Hit

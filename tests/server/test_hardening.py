@@ -23,7 +23,8 @@ from pydantic import SecretStr
 from faqbot.embedding.embedder import Embedder
 from faqbot.errors import IndexUnavailable
 from faqbot.index.build import build_index
-from faqbot.index.store import current_build, load_index, swap_in
+from faqbot.index.builds import current_build, swap_in
+from faqbot.index.store import load_index
 from faqbot.server.app import create_app
 from faqbot.server.middleware import configure_logging
 from faqbot.server.rate_limit import ClientAddress, RateLimiter

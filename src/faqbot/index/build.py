@@ -28,24 +28,14 @@ from faqbot.embedding.injected import injected_embedder
 from faqbot.embedding.onnx_export import CHECK_TEXTS, EXPORT_VERSION
 from faqbot.embedding.query_encoder import install_encoder, prepare_encoder
 from faqbot.errors import BuildLockedError, FaqbotError, IndexUnavailable
+from faqbot.index.builds import BUILDS, check_current_link, current_build, swap_in
 from faqbot.index.changes import previous_docs
 from faqbot.index.embed import KeyVectors, all_hashes, embed_vectors, write_token_store, write_vectors
 from faqbot.index.plan import spread
 from faqbot.index.progress import Progress, Quiet
 from faqbot.index.read import iter_docs, read_docs
 from faqbot.index.report import BuildReport
-from faqbot.index.store import (
-    BUILDS,
-    CACHE,
-    FORMAT_VERSION,
-    Manifest,
-    check_current_link,
-    current_build,
-    load_index,
-    swap_in,
-    write_articles,
-    write_build,
-)
+from faqbot.index.store import CACHE, FORMAT_VERSION, Manifest, load_index, write_articles, write_build
 from faqbot.index.tokens import rerank_decision
 from faqbot.index.vectors import build_from_rows, choose_kind, save_vector_index
 from faqbot.settings import Settings

@@ -29,7 +29,6 @@ swaps in a new index never mixes two versions, and a build that dies never touch
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,6 +44,7 @@ from faqbot.content.articles import Article
 from faqbot.content.documents import Doc, article_from_dict, article_to_dict
 from faqbot.content.smalltalk import SmallTalk, built_in
 from faqbot.errors import IndexUnavailable
+from faqbot.index.builds import current_build
 from faqbot.index.docs import DocsById, DocTable, counted, top_words
 from faqbot.index.lexical import LexicalIndex
 from faqbot.index.tokens import TokenStore
@@ -53,10 +53,7 @@ from faqbot.index.vectors import tune
 # 2: the manifest records the query encoder; 3: BM25 keeps its per-word best scores; 4: small talk;
 # 5: documents read as asked for (docs.jsonl), arrays memory-mapped, IVF vectors as float16
 FORMAT_VERSION = 5
-CURRENT = "current"
-BUILDS = "builds"
 CACHE = "cache"
-KEEP_BUILDS = 2  # the serving build and the one before it
 
 
 @dataclass(frozen=True)
@@ -197,50 +194,6 @@ class KeyFields(Sequence[str]):
 
     def __getitem__(self, i: int) -> str:  # type: ignore[override]
         return self._names[int(self._codes[i])]
-
-
-def current_build(index_dir: Path) -> Path | None:
-    link = index_dir / CURRENT
-    if not link.exists():
-        return None
-    return link.resolve()
-
-
-def check_current_link(index_dir: Path) -> None:
-    """Raises IndexUnavailable when `current` is there but is not the link faqbot keeps (a folder, a
-    file): the swap could not replace it."""
-    link = index_dir / CURRENT
-    if link.exists() and not link.is_symlink():
-        raise IndexUnavailable(f"{link} is not the link faqbot keeps to the serving build: move it away, build again")
-
-
-def swap_in(index_dir: Path, build: Path) -> None:
-    """Point `current` at `build` with one atomic rename, then drop old builds (the one served until
-    now is kept: the build to go back to).
-
-    Raises IndexUnavailable, changing nothing, when `current` is not the link faqbot keeps."""
-    check_current_link(index_dir)
-    link = index_dir / CURRENT
-    previous = current_build(index_dir)
-    tmp_link = index_dir / f".{CURRENT}.tmp"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    tmp_link.symlink_to(build.relative_to(index_dir))
-    os.replace(tmp_link, link)
-    _prune(index_dir, keep=[build] if previous is None else [build, previous.resolve()])
-
-
-def _prune(index_dir: Path, *, keep: list[Path]) -> None:
-    """Builds past KEEP_BUILDS dropped, newest kept, and every unfinished one. `keep` (the new serving
-    build and the one before it) always stays: by age alone, a build a killed run finished but never
-    served would outlive the one that was serving."""
-    kept = {p.resolve() for p in keep}
-    builds = sorted((p for p in (index_dir / BUILDS).iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    finished = [p for p in builds if (p / "manifest.json").exists() and p.resolve() not in kept]
-    for old in finished[: max(0, len(finished) - max(0, KEEP_BUILDS - len(kept)))]:
-        shutil.rmtree(old, ignore_errors=True)
-    for unfinished in (p for p in builds if not (p / "manifest.json").exists() and p.resolve() not in kept):
-        shutil.rmtree(unfinished, ignore_errors=True)
 
 
 def load_index(index_dir: Path, *, model: str | None = None) -> LoadedIndex:

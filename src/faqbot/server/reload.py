@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from faqbot.answering.engine import EmbedderFactory, Engine, load_engine
-from faqbot.index.store import current_build
+from faqbot.index.builds import current_build
 from faqbot.settings import Settings
 
 log = logging.getLogger("faqbot.reload")
