@@ -1,5 +1,6 @@
 """Conversations: follow-ups in context, small talk, suggested next questions."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,34 @@ CORPUS = {"green", "ai", "energy", "privacy", "model", "models", "contribute", "
 )
 def test_a_question_leans_on_the_conversation_only_when_it_needs_it(question: str, leans: bool) -> None:
     assert leans_back(question, STOP_WORDS, CORPUS.__contains__) is leans
+
+
+def test_a_question_the_sites_faq_asks_is_answered_by_it_not_as_small_talk(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    """'Who are you?' and 'How can I contact you?' are built-in small-talk examples; a shop whose FAQ
+    asks them answers with its own entries (the built-in reply said it had no way to reach a person)."""
+    (fake_settings.data_dir / "faq" / "shop.yaml").write_text(
+        "- question: Who are you?\n  answer: A bicycle co-op run by volunteers since 2011.\n"
+        "- question: How can I contact you?\n  answer: Call 555-0100 or write to hello@example.org.\n"
+    )
+    build_index(fake_settings, embedder_factory=fake_factory)
+    index = load_index(fake_settings.index_dir)
+    shop = Answerer(index, fake_factory("fake-model"), threshold=fake_settings.threshold)
+    for question, says in (("who are you?", "co-op"), ("How can I contact you", "555-0100")):
+        answer = shop.answer(question)
+        assert answer.kind == "faq" and says in answer.answer, question
+    assert shop.answer("hello").kind == "smalltalk"  # the rest of small talk is as it was
+
+
+@pytest.mark.model
+def test_thanks_followed_by_a_word_or_two_is_thanks_and_a_question_after_it_is_answered(
+    real_answerer: Answerer,
+) -> None:
+    for message in ("great, thanks a lot!", "thanks so much!", "thanks again", "cheers mate"):
+        assert real_answerer.answer(message).kind == "smalltalk", message
+    assert real_answerer.answer("thanks, what is green AI?").kind == "passage"
+    assert not real_answerer.answer("hi, what's the weather in berlin?").answered  # a question, declined
 
 
 def test_smalltalk_is_read_from_the_sites_file_over_the_built_in_replies(tmp_path: Path) -> None:

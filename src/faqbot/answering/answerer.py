@@ -98,9 +98,9 @@ class Answerer:
         query = self.reader.read(question, page=page, history=history)
         answer = self._ready(query, top_k) or self.answer_from_encoding(query, self.encode(query.matched), top_k)
         again = self._continues(query, answer)
-        if again is None:
-            return answer
-        return self._ready(again, top_k) or self.answer_from_encoding(again, self.encode(again.matched), top_k)
+        if again is not None:
+            answer = self._ready(again, top_k) or self.answer_from_encoding(again, self.encode(again.matched), top_k)
+        return self._unless_small_talk(query, answer)
 
     async def answer_batched(
         self,
@@ -115,9 +115,26 @@ class Answerer:
         query = self.reader.read(question, page=page, history=history)
         answer = self._ready(query, top_k) or self.answer_from_encoding(query, await encode(query.matched), top_k)
         again = self._continues(query, answer)
-        if again is None:
+        if again is not None:
+            answer = self._ready(again, top_k) or self.answer_from_encoding(again, await encode(again.matched), top_k)
+        return self._unless_small_talk(query, answer)
+
+    def _unless_small_talk(self, query: Query, answer: Answer) -> Answer:
+        """The answer, or, when it is a decline of a message that opened with thanks or a greeting and
+        went on only a word or two ("thanks a lot!", "cheers mate"), the small talk it opened with."""
+        if answer.answered or query.declined_reply is None:
             return answer
-        return self._ready(again, top_k) or self.answer_from_encoding(again, await encode(again.matched), top_k)
+        return replace(
+            answer,
+            answered=True,
+            answer=query.declined_reply,
+            confidence=1.0,
+            kind="smalltalk",
+            sources=[],
+            suggestions=[],
+            follow_ups=[],
+            answer_html=None,
+        )
 
     @staticmethod
     def _continues(query: Query, answer: Answer) -> Query | None:
@@ -175,15 +192,17 @@ class Answerer:
     def _compose(self, matched: str, encoded: Encoded, top_k: int, *, whole: bool = False) -> Answer:
         scores = score(self.index, matched, encoded.vector)
         answer_id, version = uuid.uuid4().hex, self.index.version
-        # Small talk by its meaning; sharing words with the site, only by a wide margin (QueryReader).
-        intent = self.reader.smalltalk_intent(encoded.vector, scores.dense_max, scores.lexical_max)
-        if intent is not None:
-            reply = self.index.smalltalk.answer_for(intent, contact=self.reader.contact)
-            return Answer(True, reply, 1.0, "smalltalk", answer_id, [], [], version)
         hits = rerank(scores.top(max(top_k, LOOKAHEAD)), self.index.tokens, encoded.tokens)
         confidence = round(confidence_of(hits, self.index.docs), 4)
         sources = [self._source(hit) for hit in self._distinct(hits)[:top_k]]
-        if not hits or confidence < self.threshold:
+        declined = not hits or confidence < self.threshold
+        # Small talk by its meaning (QueryReader.smalltalk_intent), only for what the site cannot answer:
+        # small talk never takes a question the site answers ("how do I get in touch" on a site that says).
+        intent = declined and self.reader.smalltalk_intent(encoded.vector, scores.dense_max, scores.lexical_max)
+        if intent:
+            reply = self.index.smalltalk.answer_for(intent, contact=self.reader.contact)
+            return Answer(True, reply, 1.0, "smalltalk", answer_id, [], [], version)
+        if declined:
             suggestions = self._faq_questions(scores, MAX_SUGGESTIONS)
             return Answer(False, DECLINE_MESSAGE, confidence, "none", answer_id, sources, suggestions, version)
         best = self.index.docs[hits[0].doc]

@@ -10,7 +10,7 @@ small talk never takes a question's place.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from faqbot.text import normalize_question
 # is taken for small talk either way.
 SMALLTALK_SIMILARITY = 0.65
 SMALLTALK_LEXICAL = 0.25
+FILLER_WORDS = 2  # after thanks or a greeting, a rest this short may be no question ("a lot!")
 SMALLTALK_LEAD = 0.3  # under the real model's smallest lead (0.37), over the hashing embedder's 0.26
 
 
@@ -49,13 +50,18 @@ class Query:
     # match at `topic_url` (faqbot.answering.conversation).
     continued: InContext | None = None
     topic_url: str | None = None
+    # The small-talk reply to give instead of a decline: the message opened with thanks or a greeting
+    # and what follows is too short to be a question the site cannot answer ("thanks a lot!").
+    declined_reply: str | None = None
 
     def in_context(self) -> Query:
         """This question as read in the conversation's context (`continued`), or itself. Not ranked with
         the question alone: alone, its best match was already the conversation's source."""
         if self.continued is None:
             return self
-        return Query(self.question, self.continued.matched, None, self.continued.interpreted_as, asked=self.asked)
+        return replace(
+            self, matched=self.continued.matched, interpreted_as=self.continued.interpreted_as, continued=None
+        )
 
 
 class QueryReader:
@@ -72,10 +78,16 @@ class QueryReader:
         reply = self.index.smalltalk.reply(question, contact=self.contact)
         if reply is not None:
             return Query(question, question, smalltalk=reply, asked=asked)
-        corrected = self.speller.correct(self.index.smalltalk.strip_greeting(question))
+        opening, rest = self.index.smalltalk.leading(question)
+        # "thanks a lot!", "cheers mate": what follows the thanks is no question. A rest this short, with no
+        # question mark, is answered if the site can; else the message is the small talk it opens with.
+        fallback = None
+        if opening is not None and len(rest.split()) <= FILLER_WORDS and not rest.rstrip().endswith("?"):
+            fallback = self.index.smalltalk.answer_for(opening, contact=self.contact)
+        corrected = self.speller.correct(rest)
         about = self.pages.article_for(corrected, page)
         if about is not None:
-            return Query(question, self.pages.rewrite(corrected, about), about, asked=asked)
+            return Query(question, self.pages.rewrite(corrected, about), about, asked=asked, declined_reply=fallback)
         context = self._in_context(corrected, history)
         return Query(
             question,
@@ -85,6 +97,7 @@ class QueryReader:
             asked=asked,
             continued=context.continued,
             topic_url=context.topic_url,
+            declined_reply=fallback,
         )
 
     def smalltalk_intent(self, vector: np.ndarray, best_document: float, lexical: float) -> str | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from faqbot.content.articles import Article, load_articles
 from faqbot.content.faq import FaqEntry, load_faq
-from faqbot.content.smalltalk import SmallTalk, built_in, load_smalltalk
+from faqbot.content.smalltalk import SmallTalk, built_in, load_smalltalk, normalise
 from faqbot.errors import DataError
 
 FAQ_ANCHOR_PREFIX = "faq-"
@@ -58,7 +58,16 @@ def load_corpus(data_dir: Path) -> Corpus:
     if not articles and not faq:
         raise DataError(data_dir, "no content: add articles/*.md or FAQ files under faq/")
     warnings += _same_questions(faq)
-    return Corpus(tuple(articles), tuple(faq), load_smalltalk(data_dir), tuple(warnings))
+    return Corpus(tuple(articles), tuple(faq), _unless_asked(load_smalltalk(data_dir), faq), tuple(warnings))
+
+
+def _unless_asked(smalltalk: SmallTalk, faq: list[FaqEntry]) -> SmallTalk:
+    """Small talk without the examples the site's FAQ asks itself ("Who are you?", "How can I contact
+    you?" as entries of a shop's FAQ): the site's own answer is the one its readers get."""
+    asked = {normalise(text) for entry in faq for text in (entry.question, *entry.alternates)}
+    if not asked & smalltalk.examples.keys():
+        return smalltalk
+    return replace(smalltalk, examples={e: intent for e, intent in smalltalk.examples.items() if e not in asked})
 
 
 def _same_questions(faq: list[FaqEntry]) -> list[str]:

@@ -57,12 +57,18 @@ class SmallTalk:
 
     def strip_greeting(self, message: str) -> str:
         """The message without a leading greeting or thanks ("hi, what is green AI?" -> "what is green AI?")."""
+        return self.leading(message)[1]
+
+    def leading(self, message: str) -> tuple[str | None, str]:
+        """The intent of a leading greeting or thanks, and the rest of the message ("thanks a lot!" ->
+        ("thanks", "a lot!")); (None, message) when it opens with neither."""
         words = message.split()
         for length in (3, 2, 1):
             head = " ".join(words[:length])
-            if len(words) > length and self.examples.get(normalise(head)) in ("greeting", "thanks"):
-                return " ".join(words[length:]).lstrip(" ,.!-–—:;")
-        return message
+            intent = self.examples.get(normalise(head))
+            if len(words) > length and intent in ("greeting", "thanks"):
+                return intent, " ".join(words[length:]).lstrip(" ,.!-–—:;")
+        return None, message
 
     def to_dict(self) -> dict[str, object]:
         return {"examples": self.examples, "answers": self.answers, "contact": self.contact}
