@@ -69,3 +69,14 @@ def test_without_a_known_page_only_a_single_article_site_can_answer() -> None:
     assert PageReferences([GREEN, OPEN]).article_for(question, "/faq") is None
     assert PageReferences([GREEN, OPEN]).article_for(question, "http://[broken") is None
     assert PageReferences([]).article_for(question) is None
+
+
+def test_a_page_in_another_script_is_found_from_the_path_a_browser_sends() -> None:
+    yoga = article("йога", "Йога для начинающих")
+    pages = PageReferences([GREEN, yoga])
+    for page in (
+        "/articles/%D0%B9%D0%BE%D0%B3%D0%B0",
+        "/articles/йога/",
+        "https://example.org/articles/%D0%B9%D0%BE%D0%B3%D0%B0",
+    ):
+        assert pages.article_for("what is this page about", page) == yoga, page

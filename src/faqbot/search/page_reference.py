@@ -16,8 +16,9 @@ only article; on a page that is not an article of a site with several, nothing i
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from faqbot.content.articles import Article
 
@@ -61,9 +62,10 @@ class PageReferences:
 
 
 def _path(url: str | None) -> str:
-    """A page's path without query, fragment or trailing slash: what an article URL is matched on."""
+    """A page's path without query, fragment or trailing slash, percent-escapes decoded (a browser's
+    `location.pathname` for `/articles/йога` is `/articles/%D0%B9...`): what an article URL is matched on."""
     try:
         path = urlsplit(url or "").path
     except ValueError:  # not a URL at all
         return ""
-    return path.rstrip("/") or "/"
+    return unicodedata.normalize("NFC", unquote(path)).rstrip("/") or "/"
