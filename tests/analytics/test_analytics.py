@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from faqbot.analytics.question_log import QuestionLog, QuestionRow
-from faqbot.analytics.report import build_report, render_html
+from faqbot.analytics.report import build_report, format_report, render_html
 from faqbot.answering.answerer import Answerer
 from faqbot.cli import app as cli
 from faqbot.embedding.embedder import Embedder
@@ -170,6 +170,9 @@ def test_the_report_groups_off_topic_questions_and_points_near_misses_at_their_e
     )
     html = render_html(report, PACKAGE_WEB / "templates")
     assert "What readers asked" in html and "<svg" in html and "<script" not in html
+    # Answered from a source the index no longer has (the site changed since): named as gone, not blank.
+    assert report.top_sources == [{"kind": "gone", "ref": "p-x", "label": "p-x (no longer in the index)", "count": 3}]
+    assert "    3  p-x (no longer in the index)" in format_report(report)
 
 
 def test_metrics_are_prometheus_text(client: TestClient) -> None:

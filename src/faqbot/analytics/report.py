@@ -218,26 +218,30 @@ def _unhelpful(rows: list[LoggedQuestion], feedback: list[LoggedFeedback], limit
 
 
 def _top_sources(rows: list[LoggedQuestion], answerer: Answerer, limit: int) -> list[dict[str, Any]]:
-    docs = {d.id: d for d in answerer.index.docs}
-    counts: Counter[str] = Counter()
+    """The sources answers came from most, an FAQ entry or a section (its passages counted together:
+    readers ask about sections, not windows). A source the serving index no longer has (the site
+    changed since) is counted by its id, labelled as gone."""
+    by_id = answerer.index.docs_by_id  # looked up, not scanned: a million documents are a lot to walk
+    counts: Counter[tuple[str, str]] = Counter()
+    labels: dict[tuple[str, str], str] = {}
     for r in rows:
-        if r.answered and r.top_source:
-            doc = docs.get(r.top_source)
-            # Passages count towards their section: readers ask about sections, not windows.
-            counts[f"faq:{doc.id}" if doc and doc.kind == "faq" else f"section:{doc.url}" if doc else r.top_source] += 1
-    out = []
-    for key, count in counts.most_common(limit):
-        kind, _, ref = key.partition(":")
-        label = next(
-            (
-                d.question if d.kind == "faq" else f"{d.title} › {d.section}"
-                for d in docs.values()
-                if (kind == "faq" and d.id == ref) or (kind == "section" and d.url == ref)
-            ),
-            ref,
-        )
-        out.append({"kind": kind, "ref": ref, "label": label, "count": count})
-    return out
+        if not (r.answered and r.top_source):
+            continue
+        doc = by_id.get(r.top_source)
+        if doc is None:
+            key = ("gone", r.top_source)
+            labels.setdefault(key, f"{r.top_source} (no longer in the index)")
+        elif doc.kind == "faq":
+            key = ("faq", doc.id)
+            labels.setdefault(key, doc.question)
+        else:
+            key = ("section", doc.url)
+            labels.setdefault(key, f"{doc.title} › {doc.section}")
+        counts[key] += 1
+    return [
+        {"kind": kind, "ref": ref, "label": labels[(kind, ref)], "count": count}
+        for (kind, ref), count in counts.most_common(limit)
+    ]
 
 
 def format_report(report: Report) -> str:
@@ -270,8 +274,10 @@ def format_report(report: Report) -> str:
     talks = report.conversations
     if talks.get("conversations"):
         lines += ["", f"conversations: {talks['conversations']} ({talks['turns']} turns); ended in a decline:"]
-        lines += [f"  {' -> '.join(repr(q) for q in e['questions'])}" for e in talks["ended_in_decline"]]
-        lines += ["suggested questions asked next:"]
+        lines += [f"  {' -> '.join(repr(q) for q in e['questions'])}" for e in talks["ended_in_decline"]] or [
+            "  (none)"
+        ]
+        lines += ["suggested questions asked next:"] + ([] if talks["suggestions_taken"] else ["  (none)"])
         lines += [f"  {s['count']:>5}  {s['question']}" for s in talks["suggestions_taken"]]
     return "\n".join(lines)
 
