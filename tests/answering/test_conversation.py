@@ -59,6 +59,22 @@ def test_a_question_the_sites_faq_asks_is_answered_by_it_not_as_small_talk(
 
 
 @pytest.mark.model
+def test_a_follow_up_with_questions_only_in_the_history_is_read_with_the_last_question(
+    real_answerer: Answerer,
+) -> None:
+    """A client that sends no source ids (or one from an index since replaced) still gets follow-ups
+    read in context, with the reader's last question; small talk in between is no topic."""
+    for history in (
+        [Turn("What is green AI?")],
+        [Turn("What is green AI?", "…", "p-gone"), Turn("thanks!")],
+    ):
+        answer = real_answerer.answer("why does it matter?", history=history)
+        assert answer.answered and answer.sources[0].url.endswith("#the-role-of-sustainability-in-ai"), history
+        assert answer.interpreted_as == "why does it matter? (about: What is green AI?)"
+    assert not real_answerer.answer("and the weather tomorrow?", history=[Turn("What is green AI?")]).answered
+
+
+@pytest.mark.model
 def test_thanks_followed_by_a_word_or_two_is_thanks_and_a_question_after_it_is_answered(
     real_answerer: Answerer,
 ) -> None:

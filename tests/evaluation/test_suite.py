@@ -101,15 +101,20 @@ def test_conversations_hold_their_floor_and_beat_history_ignored(tmp_path: Path,
     )
     played = evaluate_dialogues(settings, embedder_factory=lambda model: real_embedder)
     assert set(played) == {"launch", "bikeshop"}
-    ours, baseline = played["launch"]
+    ours, baseline, asked = played["launch"]
     with_history, without = dialogue_metrics(ours), dialogue_metrics(baseline)
     assert len({r.conversation for r in ours}) >= 25 and len(ours) >= 80
+    # A client that sends the questions alone: follow-ups read with the last question, between the two.
+    questions_only = dialogue_metrics(asked)
+    assert without["follow_up"] + 0.15 <= questions_only["follow_up"] <= with_history["follow_up"]
+    assert questions_only["off_topic"] == 1.0 and questions_only["false_smalltalk"] == 0
     assert with_history["turns"] >= 0.83 and with_history["follow_up"] >= without["follow_up"] + 0.25
     assert with_history["smalltalk"] >= 0.95 and with_history["false_smalltalk"] == 0
     assert with_history["off_topic"] == 1.0 and with_history["switch"] >= without["switch"]
     # Written blind to the method, in another domain: history helps, and never costs an off-topic decline.
-    ours, baseline = played["bikeshop"]
+    ours, baseline, asked = played["bikeshop"]
     with_history, without = dialogue_metrics(ours), dialogue_metrics(baseline)
+    assert dialogue_metrics(asked)["follow_up"] >= without["follow_up"] + 0.10
     assert with_history["follow_up"] >= without["follow_up"] + 0.10 and with_history["false_smalltalk"] == 0
     assert with_history["smalltalk"] >= 0.9
     assert with_history["off_topic"] >= without["off_topic"] and with_history["switch"] >= without["switch"]

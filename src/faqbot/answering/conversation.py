@@ -1,7 +1,8 @@
 """Follow-up questions, answered in the context of the conversation, statelessly.
 
-The client sends the earlier turns (`history`: each question, and the answer's source). A question
-that leans on them ("why does it matter?", "and privacy?", "who contributes to them?") is matched
+The client sends the earlier turns (`history`: each question, and the answer's source; a client
+that sends no source ids gets the last question as the topic instead). A question that leans on
+them ("why does it matter?", "and privacy?", "who contributes to them?") is matched
 together with the topic of the last answered turn: the content words of its source's title (a
 section's heading, an FAQ entry's question; on the bikeshop dialogue set 68 → 71 follow-ups right
 of 126 against the whole title, 68 → 73 with the torch encoder; launch unchanged). One encode per
@@ -102,7 +103,13 @@ def in_context(
     """`question` as it is matched given the conversation so far."""
     source = topic(history, docs_by_id) if history else None
     if source is None:
-        return InContext(question, None)
+        # No turn names a source this index has (a client that sends questions only, or an id from
+        # an index since replaced): the reader's last question is the topic, for a question that leans on it.
+        last = next((t.question.strip() for t in reversed(history) if t.question.strip()), None)
+        if last is None or not leans_back(question, stop_words, in_corpus):
+            return InContext(question, None)
+        named = " ".join(w for w in _TITLE_WORD.findall(last) if w.lower() not in stop_words) or last
+        return InContext(f"{question} {named}", f"{question} (about: {last})")
     title = source.question if source.kind == "faq" else source.section
     # The topic by its content words: an FAQ entry's whole question ("What are the economic
     # implications of...?") outweighs a short follow-up's own words in the encode.

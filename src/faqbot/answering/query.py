@@ -122,4 +122,7 @@ class QueryReader:
         return self.speller.in_corpus(word) or self.index.lexical.knows(word)
 
     def _in_context(self, corrected: str, history: Sequence[Turn]) -> InContext:
-        return in_context(corrected, history, self._docs_by_id, stop_words=STOP_WORDS, in_corpus=self.speller.in_corpus)
+        # Small talk ("yo", "thanks") is no topic to read a follow-up with.
+        talk = self.index.smalltalk
+        turns = [t for t in history if t.source_id or talk.reply(talk.strip_greeting(t.question)) is None]
+        return in_context(corrected, turns, self._docs_by_id, stop_words=STOP_WORDS, in_corpus=self.speller.in_corpus)

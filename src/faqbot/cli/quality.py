@@ -47,12 +47,12 @@ def eval_command(
             played = evaluate_dialogues(settings, progress=not as_json)
             if as_json:
                 figures = {
-                    name: {"with_history": dialogue_metrics(ours), "baseline": dialogue_metrics(baseline)}
-                    for name, (ours, baseline) in played.items()
+                    name: {way: dialogue_metrics(results) for way, results in runs._asdict().items()}
+                    for name, runs in played.items()
                 }
                 typer.echo(json.dumps(figures))
             else:
-                typer.echo("\n\n".join(f"== {name}: {format_dialogues(*results)}" for name, results in played.items()))
+                typer.echo("\n\n".join(f"== {name}: {format_dialogues(runs)}" for name, runs in played.items()))
             return
         if suite or only:
             result = evaluate_suite(settings, only=only, progress=not as_json)

@@ -5,7 +5,8 @@ Each conversation is a list of turns, each `q` with a `kind`: `question` (self-c
 `intent`) or `off_topic` (must be declined, even after on-topic turns). Answerable turns name the
 `expect`ed source, an FAQ id or a section anchor. A conversation is played as the widget plays it:
 each turn is sent with the earlier turns and the bot's own answers to them as `history`. The
-baseline plays every turn with no history.
+baseline plays every turn with no history; a third run sends the earlier questions alone (a client
+that keeps no source ids).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 import yaml
 
@@ -71,20 +73,32 @@ def _right(turn: DialogueTurn, answer: Answer, labels: dict[str, str]) -> bool:
     return answer.kind in ("faq", "passage") and bool(answer.sources) and labels[answer.sources[0].id] == turn.expect
 
 
+History = Literal["full", "questions", "none"]
+
+
+class Played(NamedTuple):
+    """One dialogue set played three ways: as the widget sends history (each turn's question, answer
+    and source id), with the questions alone (a client that keeps no source ids), and with none."""
+
+    with_history: list[TurnResult]
+    baseline: list[TurnResult]
+    questions_only: list[TurnResult]
+
+
 def play(
-    answerer: Answerer, conversations: dict[str, list[DialogueTurn]], *, with_history: bool = True
+    answerer: Answerer, conversations: dict[str, list[DialogueTurn]], *, history: History = "full"
 ) -> list[TurnResult]:
-    """Every conversation turn by turn, each with the conversation so far (or none: the baseline)."""
+    """Every conversation turn by turn, each with the conversation so far as `history` says."""
     labels = {doc.id: label(doc) for doc in answerer.index.docs}
     results = []
     for name, turns in conversations.items():
-        history: list[Turn] = []
+        earlier: list[Turn] = []
         for turn in turns:
-            answer = answerer.answer(turn.q, history=history if with_history else ())
+            answer = answerer.answer(turn.q, history=earlier if history != "none" else ())
             source = answer.sources[0].id if answer.answered and answer.sources else None
             got = f"{answer.kind}:{labels[source]}" if source else answer.kind
             results.append(TurnResult(name, turn, _right(turn, answer, labels), got, answer.interpreted_as))
-            history.append(Turn(turn.q, answer.answer, source))
+            earlier.append(Turn(turn.q, answer.answer, source) if history == "full" else Turn(turn.q))
     return results
 
 
@@ -99,17 +113,19 @@ def dialogue_metrics(results: list[TurnResult]) -> dict[str, float]:
     return metrics
 
 
-def format_dialogues(with_history: list[TurnResult], baseline: list[TurnResult]) -> str:
-    ours, base = dialogue_metrics(with_history), dialogue_metrics(baseline)
+def format_dialogues(played: Played) -> str:
+    with_history = played.with_history
+    ours, base = dialogue_metrics(with_history), dialogue_metrics(played.baseline)
+    asked = dialogue_metrics(played.questions_only)
     counts: dict[str, int] = defaultdict(int)
     for r in with_history:
         counts[r.turn.kind] += 1
     lines = [f"{len({r.conversation for r in with_history})} conversations, {len(with_history)} turns", ""]
-    lines.append(f"{'turns right':<22} {'with history':>12} {'history ignored':>16}")
+    lines.append(f"{'turns right':<22} {'with history':>12} {'history ignored':>16} {'questions only':>15}")
     for key in ("turns", *KINDS):
         if key in ours:
             n = len(with_history) if key == "turns" else counts[key]
-            lines.append(f"{key + f' ({n})':<22} {ours[key]:>12.3f} {base[key]:>16.3f}")
+            lines.append(f"{key + f' ({n})':<22} {ours[key]:>12.3f} {base[key]:>16.3f} {asked[key]:>15.3f}")
     lines.append(f"{'real questions answered as small talk':<38} {ours['false_smalltalk']:.0f}")
     wrong = [r for r in with_history if not r.right]
     if wrong:

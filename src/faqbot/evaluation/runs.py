@@ -14,7 +14,7 @@ from faqbot.answering.answerer import Answerer
 from faqbot.embedding.embedder import Embedder, load_embedder
 from faqbot.embedding.query_encoder import load_query_encoder
 from faqbot.errors import DataError
-from faqbot.evaluation.dialogues import TurnResult, load_dialogues, play
+from faqbot.evaluation.dialogues import Played, load_dialogues, play
 from faqbot.evaluation.metrics import Report, evaluate
 from faqbot.evaluation.questions import load_questions
 from faqbot.evaluation.stackfaq import convert
@@ -173,9 +173,9 @@ def _share_encoder_exports(main: Path, index_dir: Path) -> None:
 
 def evaluate_dialogues(
     settings: Settings, *, embedder_factory: Callable[[str], Embedder] = load_embedder, progress: bool = False
-) -> dict[str, tuple[list[TurnResult], list[TurnResult]]]:
+) -> dict[str, Played]:
     """Every dialogue set of the suite (a set's `dialogues`), each played on its set's content with
-    history and with history ignored (the baseline), by set name."""
+    history, with history ignored (the baseline) and with the questions alone, by set name."""
     factory = _shared(embedder_factory)
     played = {}
     for eval_set in load_suite(settings.eval_suite):
@@ -183,7 +183,11 @@ def evaluate_dialogues(
             continue
         conversations = load_dialogues(eval_set.dialogues)
         answerer = _set_answerer(settings, eval_set.name, eval_set.data, factory, progress)
-        played[eval_set.name] = play(answerer, conversations), play(answerer, conversations, with_history=False)
+        played[eval_set.name] = Played(
+            play(answerer, conversations),
+            play(answerer, conversations, history="none"),
+            play(answerer, conversations, history="questions"),
+        )
     if not played:
         raise DataError(settings.eval_suite, "no set of the suite has 'dialogues'")
     return played
