@@ -50,10 +50,17 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-") or "section"
 
 
+# Characters that show nothing and are not whitespace or format characters (category Cf): Unicode's
+# other default-ignorable code points (variation selectors, the combining grapheme joiner, Hangul
+# fillers) and the blank braille pattern, which renders as a space.
+_BLANK = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
+
+
 def has_text(text: str) -> bool:
-    """Whether `text` has a character that shows: not only whitespace and invisible format characters
-    (a zero-width space, a joiner, a byte order mark, a soft hyphen: Unicode category Cf)."""
-    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
+    """Whether `text` has a character that shows: not only whitespace, invisible format characters (a
+    zero-width space, a joiner, a byte order mark, a soft hyphen: category Cf) and the other characters
+    Unicode says to leave unseen (variation selectors, fillers: `_BLANK`)."""
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" and not _BLANK.match(char) for char in text)
 
 
 def normalize_question(text: str) -> str:

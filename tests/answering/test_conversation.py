@@ -106,6 +106,14 @@ def test_a_malformed_smalltalk_file_stops_the_build_at_its_line(tmp_path: Path) 
     (tmp_path / "smalltalk.yaml").write_text("intents:\n  - intent: greeting\n    examples: [hi]\n    answer: no\n")
     with pytest.raises(DataError, match=r"smalltalk.yaml:2 \(intent 1\): 'answer' must be text"):
         load_smalltalk(tmp_path)
+    (tmp_path / "smalltalk.yaml").write_text('intents:\n  - intent: greeting\n    examples: ["?"]\n    answer: x\n')
+    with pytest.raises(DataError, match="'examples' must be a list of texts"):  # "?" would answer any "?"
+        load_smalltalk(tmp_path)
+    (tmp_path / "smalltalk.yaml").write_text(
+        'intents:\n  - intent: greeting\n    examples: [hi]\n    answer: "\\u200b"\n'
+    )
+    with pytest.raises(DataError, match="'answer' must be text"):
+        load_smalltalk(tmp_path)
     (tmp_path / "smalltalk.yaml").write_text("intents:\n  - intent: chitchat\n    examples: [hi]\n    answer: x\n")
     with pytest.raises(DataError, match="one of greeting"):
         load_smalltalk(tmp_path)

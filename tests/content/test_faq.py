@@ -6,6 +6,7 @@ import pytest
 from faqbot.content.corpus import load_corpus
 from faqbot.content.faq import load_faq, parse_faq_file
 from faqbot.errors import DataError
+from faqbot.text import has_text
 
 
 def write(directory: Path, name: str, text: str | bytes) -> Path:
@@ -167,6 +168,9 @@ def test_text_of_only_invisible_characters_is_no_text(tmp_path: Path) -> None:
         parse_faq_file(write(tmp_path, "f.json", json.dumps([{"question": "Q?", "answer": invisible}])))
     with pytest.raises(DataError, match="missing 'question'"):
         parse_faq_file(write(tmp_path, "g.json", json.dumps([{"question": invisible, "answer": "a"}])))
-    row = {"question": "Q?", "answer": "a", "alternates": [invisible, "Qu?"]}
+    row = {"id": invisible, "url": invisible, "question": "Q?", "answer": "a", "alternates": [invisible, "Qu?"]}
     entry = parse_faq_file(write(tmp_path, "h.json", json.dumps([row])))[0]
-    assert entry.alternates == ("Qu?",)
+    assert entry.alternates == ("Qu?",) and entry.id == "h-q" and entry.url == ""  # an id made, no url
+    for blank in ("\u034f", "\ufe0f", "\u3164", "\u2800"):  # also unseen, though not format characters
+        assert not has_text(blank)
+    assert has_text("❤️") and has_text("a\u200db")  # a joiner or selector inside text is text

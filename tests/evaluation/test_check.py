@@ -118,6 +118,13 @@ def test_a_missing_or_malformed_evaluation_file_is_one_line(env: dict[str, str],
     bad.write_text("in_scope:\n  - q: no label\n")
     malformed = runner.invoke(app, ["check", "--set", str(bad)], env=env)
     assert malformed.exit_code == 1 and "needs 'q' and 'expect' or 'spans'" in malformed.output
+    bad.write_text('in_scope:\n  - q: "\\u200b"\n    expect: introduction\n')  # a question that shows nothing
+    invisible = runner.invoke(app, ["check", "--set", str(bad)], env=env)
+    assert invisible.exit_code == 1 and "needs 'q' and 'expect' or 'spans'" in invisible.output
+    bad.write_text("in_scope:\n  - q: one\n  expect: [x\n")
+    broken = runner.invoke(app, ["check", "--set", str(bad)], env=env)
+    assert broken.exit_code == 1 and re.search(r"bad\.yaml:\d+: invalid YAML", broken.output), broken.output
+    assert "<unicode string>" not in broken.output
 
 
 @pytest.mark.model

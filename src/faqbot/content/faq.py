@@ -227,7 +227,7 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
     if not has_text(to_plain(answer)):
         raise DataError(path, "'answer' has no text once its markup is left out", line=line, entry=f"entry {number}")
     raw_id = row.get("id")
-    generated = raw_id is None or (isinstance(raw_id, str) and not raw_id.strip())
+    generated = raw_id is None or (isinstance(raw_id, str) and not has_text(raw_id))
     if generated:
         # Stable across rebuilds: derived from the file and the question, not from position.
         entry_id = f"{slugify(path.stem, max_length=40)}-{slugify(question, max_length=60)}"
@@ -249,7 +249,7 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
         question=question,
         answer=answer,
         alternates=tuple(a.strip() for a in alternates if has_text(a)),
-        url=url.strip(),
+        url=url.strip() if has_text(url) else "",
         article=article.strip(),
         generated_id=generated,
         path=str(path),

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from faqbot.errors import DataError
-from faqbot.text import read_utf8
+from faqbot.text import has_text, read_utf8
 
 FILE_NAME = "smalltalk.yaml"
 INTENTS = ("greeting", "thanks", "goodbye", "who_are_you", "what_can_you_do", "human")
@@ -124,10 +124,10 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
         if (
             not isinstance(examples, list)
             or not examples
-            or not all(isinstance(e, str) and e.strip() for e in examples)
+            or not all(isinstance(e, str) and has_text(normalise(e)) for e in examples)  # not '?' alone
         ):
             raise DataError(path, "'examples' must be a list of texts (quote yes/no/on/off)", line=line, entry=where)
-        if not isinstance(answer, str) or not answer.strip():
+        if not isinstance(answer, str) or not has_text(answer):
             raise DataError(
                 path, "'answer' must be text (quote it if it is yes/no/on/off or a number)", line=line, entry=where
             )

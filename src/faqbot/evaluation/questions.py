@@ -16,6 +16,7 @@ from typing import Literal
 import yaml
 
 from faqbot.errors import DataError
+from faqbot.text import has_text
 
 Kind = Literal["in", "far", "near"]
 
@@ -32,7 +33,11 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     """The questions of the set in `path`; DataError naming the entry when one is malformed."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise DataError(path, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise DataError(path, f"cannot read the evaluation set: {exc}") from None
     if isinstance(data, list):
         data = {"in_scope": data}
@@ -41,16 +46,22 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     questions: list[EvalQuestion] = []
     for number, item in enumerate(data.get("in_scope") or [], start=1):
         spans = item.get("spans") if isinstance(item, dict) else None
-        if spans is not None and (not isinstance(spans, list) or not all(isinstance(s, str) and s for s in spans)):
+        if spans is not None and (
+            not isinstance(spans, list) or not all(isinstance(s, str) and has_text(s) for s in spans)
+        ):
             raise DataError(path, "'spans' must be a list of texts", entry=f"in_scope {number}")
-        if not isinstance(item, dict) or not item.get("q") or not (item.get("expect") or spans):
+        if not isinstance(item, dict) or not has_text(str(item.get("q") or "")) or not (item.get("expect") or spans):
             raise DataError(
                 path, "each in-scope question needs 'q' and 'expect' or 'spans'", entry=f"in_scope {number}"
             )
         expect = str(item["expect"]) if item.get("expect") else None
         questions.append(EvalQuestion(str(item["q"]), "in", expect, tuple(spans or ())))
     for number, item in enumerate(data.get("out_of_scope") or [], start=1):
-        if not isinstance(item, dict) or not item.get("q") or item.get("kind") not in ("far", "near"):
+        if (
+            not isinstance(item, dict)
+            or not has_text(str(item.get("q") or ""))
+            or item.get("kind") not in ("far", "near")
+        ):
             raise DataError(
                 path, "each out-of-scope question needs 'q' and kind 'far' or 'near'", entry=f"out {number}"
             )
