@@ -9,6 +9,7 @@ import pytest
 from faqbot.content.articles import parse_article
 from faqbot.content.faq import parse_faq_file
 from faqbot.importing.extract import canonical_url, load_html, page_from_html
+from faqbot.importing.files import render_article
 from faqbot.importing.page import Page, PageProblem
 from faqbot.importing.run import ImportOptions, import_sources
 from faqbot.importing.text_page import page_from_text
@@ -148,9 +149,23 @@ def test_a_date_only_where_the_page_marks_one() -> None:
     assert dated.date == "2025-05-04"
 
 
-def test_heading_ids_faqbot_cannot_link_to_are_noted() -> None:
+def test_the_pages_own_heading_ids_are_the_anchors_answers_link_to(tmp_path: Path) -> None:
+    """The live page's heading "What's next" has the id #whats-next; faqbot's own anchor would be
+    #what-s-next, a link that lands at the top of the page. The article keeps the page's id."""
     page = html_page((IMPORT / "site" / "articles" / "green-ai-in-practice" / "index.html").read_text())
-    assert page.notes == ('heading "What\'s next" has the id #whats-next; faqbot links to #what-s-next',)
+    assert page.notes == ()
+    assert [s.anchor for s in page.sections if s.title == "What's next"] == ["whats-next"]
+    text = render_article(page, "green-ai-in-practice")
+    assert text is not None and "## What's next {#whats-next}\n" in text
+    (tmp_path / "a.md").write_text(text)
+    section = next(s for s in parse_article(tmp_path / "a.md").sections if s.title == "What's next")
+    assert section.anchor == "whats-next"
+    weird = html_page(
+        '<html><body><article><h1>T</h1><h2 id="a b">Odd id</h2><p>Some text here.</p></article></body></html>'
+    )
+    assert [s.anchor for s in weird.sections if s.title] == ["odd-id"]  # an id no heading can carry: noted
+    note = "heading 'Odd id' has the id #a b, which a heading cannot carry; faqbot links to #odd-id"
+    assert weird.notes == (note,)
 
 
 def test_broken_and_declared_encodings() -> None:

@@ -167,3 +167,21 @@ def test_a_site_written_in_another_script_builds_and_its_sections_keep_their_anc
     assert 'id="как-это-работает"' in html and 'id="сколько-это-стоит"' in html
     assert 'id="faq-velosiped-как-это-работает"' in html and 'id="faq-velosiped-сколько-это-стоит"' in html
     assert answer["answered"] and answer["sources"][0]["url"] == "/articles/velosiped#faq-velosiped-сколько-это-стоит"
+
+
+def test_a_heading_that_gives_its_own_id_is_linked_and_shown_without_it(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    """`## Tyre pressure {#pressure}` (how an import keeps a live page's ids): the section's anchor,
+    in the answers' sources and on the page, is "pressure"; the heading reads "Tyre pressure"."""
+    (fake_settings.data_dir / "articles" / "tyres.md").write_text(
+        "---\ntitle: Tyres\n---\n\n## Tyre *pressure* {#pressure}\n\nPump road tyres to 80 psi every two weeks.\n"
+    )
+    build_index(fake_settings, embedder_factory=fake_factory)
+    with TestClient(create_app(fake_settings, embedder_factory=fake_factory)) as c:
+        html = c.get("/articles/tyres").text
+        answer = c.post("/api/ask", json={"question": "How often should I pump road tyres to 80 psi?"}).json()
+    assert '<h2 id="pressure">Tyre <em>pressure</em></h2>' in html and "{#" not in html
+    assert (
+        answer["sources"][0]["url"] == "/articles/tyres#pressure" and answer["sources"][0]["section"] == "Tyre pressure"
+    )

@@ -162,6 +162,19 @@ def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
     return value.strip()
 
 
+ANCHOR_MARK = re.compile(r"\s*\{#([^\s{}#]+)\}\s*$")  # "{#pressure}" ending a heading
+
+
+def heading_anchor(heading: str) -> tuple[str, str]:
+    """A section heading's text and anchor: the slug of its text, or the id it gives itself at its end
+    (`## Tyre pressure {#pressure}`, as Pandoc and kramdown write it: an imported page's sections keep
+    the ids the live page has, so answers link where the page really is)."""
+    given = ANCHOR_MARK.search(heading)
+    if given and heading[: given.start()].strip():
+        return heading[: given.start()].strip(), given.group(1)
+    return heading, slugify(heading)
+
+
 def _same_anchor(heading: str, anchor: str, first_line: int, first: str | None) -> str:
     """Why a heading cannot be a section: another section has its anchor (the links would clash)."""
     if first == heading:
@@ -224,14 +237,13 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
         token = tokens[index]
         line = body_start + (token.map[0] if token.map else 0)
         if token.type == "heading_open" and token.tag in ("h1", "h2") and not containers:
-            heading = inline_text(tokens[index + 1])
+            heading, anchor = heading_anchor(inline_text(tokens[index + 1]))
             if not has_text(heading):
                 raise DataError(path, "a heading has no text", line=line)
             if paragraphs or current_anchor != INTRODUCTION_ANCHOR:
                 if current_anchor == INTRODUCTION_ANCHOR:  # the text before the first heading has this anchor
                     seen_anchors[INTRODUCTION_ANCHOR] = (current_line, None)
                 close_section()
-            anchor = slugify(heading)
             if anchor in seen_anchors:
                 raise DataError(path, _same_anchor(heading, anchor, *seen_anchors[anchor]), line=line)
             seen_anchors[anchor] = (line, heading)

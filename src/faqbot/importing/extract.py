@@ -93,9 +93,9 @@ def page_from_html(tree: HtmlElement, *, url: str, source: str) -> Page:
     if not any(section.blocks for section in sections) and not pairs:
         raise PageProblem("no main content found (an empty page, or only navigation)")
     notes = tuple(
-        f"heading {s.title!r} has the id #{s.page_anchor}; faqbot links to #{s.anchor}"
+        f"heading {s.title!r} has the id #{s.page_anchor}, which a heading cannot carry; faqbot links to #{s.anchor}"
         for s in sections
-        if s.page_anchor and s.page_anchor != s.anchor
+        if s.title and s.page_anchor and s.page_anchor != s.anchor
     )
     return Page(
         url=url,

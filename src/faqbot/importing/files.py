@@ -53,7 +53,8 @@ def render_article(page: Page, slug: str) -> str | None:
     parts = [f"---\n# {HEADER.format(source=page.source)}\n{front}---\n"]
     for section in page.sections:
         if section.title:
-            parts.append(f"## {escape(section.title)}\n")
+            given = f" {{#{section.page_anchor}}}" if section.keeps_page_anchor else ""  # the live page's id
+            parts.append(f"## {escape(section.title)}{given}\n")
         parts.append(_blocks(section.blocks))
     return "\n".join(parts)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from faqbot.content.articles import ANCHOR_MARK
 from faqbot.errors import FaqbotError
 from faqbot.text import slugify
 
@@ -61,8 +62,17 @@ class Section:
 
     @property
     def anchor(self) -> str:
-        """The anchor faqbot gives it (content.articles: the slug of the heading)."""
-        return slugify(self.title) if self.title else "introduction"
+        """The anchor answers link to: the id the page gives the heading, written into the article as
+        `{#id}` (faqbot.importing.files), or faqbot's own (the slug of the heading, content.articles)."""
+        if not self.title:
+            return "introduction"
+        return self.page_anchor if self.keeps_page_anchor else slugify(self.title)
+
+    @property
+    def keeps_page_anchor(self) -> bool:
+        """Whether the page's own id is the anchor: it has one, other than faqbot's, that a heading can carry."""
+        given = self.page_anchor
+        return bool(self.title and given and given != slugify(self.title) and ANCHOR_MARK.fullmatch(f"{{#{given}}}"))
 
 
 @dataclass(frozen=True)
