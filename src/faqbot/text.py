@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -61,6 +62,32 @@ def has_text(text: str) -> bool:
     zero-width space, a joiner, a byte order mark, a soft hyphen: category Cf) and the other characters
     Unicode says to leave unseen (variation selectors, fillers: `_BLANK`)."""
     return any(not char.isspace() and unicodedata.category(char) != "Cf" and not _BLANK.match(char) for char in text)
+
+
+@functools.cache
+def visible_pattern() -> str:
+    """A regular expression that matches where `has_text` is true, for schemas (the API's OpenAPI
+    schema publishes what a question must hold): any character but whitespace, control characters
+    and those `has_text` leaves out. Made once, from the planes that hold such characters (0, 1, 14)."""
+    unseen = [
+        code
+        for plane in (range(0x0000, 0x20000), range(0xE0000, 0xF0000))
+        for code in plane
+        if not has_text(chr(code)) or unicodedata.category(chr(code)) == "Cc"
+    ]
+    ranges: list[tuple[int, int]] = []
+    for code in unseen:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "[^" + "".join(_escape(a) if a == b else f"{_escape(a)}-{_escape(b)}" for a, b in ranges) + "]"
+
+
+def _escape(code: int) -> str:
+    """A character in a regular expression's class: \\uXXXX (read alike by Python and ECMAScript), or
+    itself past the BMP (where ECMAScript needs the u flag for an escape)."""
+    return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
 
 
 def normalize_question(text: str) -> str:

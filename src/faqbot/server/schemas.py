@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
-from faqbot.text import has_text, normalize_question
+from faqbot.text import has_text, normalize_question, visible_pattern
 
 MAX_QUESTION_CHARS = 1000
 MAX_PAGE_CHARS = 2048
@@ -26,6 +26,11 @@ class HistoryTurn(BaseModel):
     )
 
 
+def _question_schema(schema: dict[str, Any]) -> None:
+    """The question's limits, as validated below, published in the schema (made when it is asked for)."""
+    schema.update({"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": visible_pattern()})
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"question": "What is green AI?", "top_k": 3}]}
@@ -33,8 +38,9 @@ class AskRequest(BaseModel):
 
     # The limits are validated below (with plain messages); they are also published in the schema.
     question: StrictStr = Field(
-        description="The reader's question: 1 to 1,000 characters, not only spaces or control characters.",
-        json_schema_extra={"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": r"[^\s\x00-\x1f\x7f-\x9f]"},
+        description="The reader's question: 1 to 1,000 characters, not only spaces, control characters or "
+        "characters that show nothing (zero-width spaces, joiners, variation selectors).",
+        json_schema_extra=_question_schema,
     )
     top_k: StrictInt = Field(3, ge=1, le=10, description="How many sources to return (1 to 10).")
     page: StrictStr | None = Field(
