@@ -4,6 +4,7 @@ set of the quality suite (faqbot.evaluation.suite), each built as a site of its 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,10 @@ OWNERS_SET = "eval/site.yaml"  # under the data directory: a site owner's own qu
 
 def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Report:
     questions = load_questions(questions_file)
-    with tqdm(total=len(questions), desc="questions", disable=not progress, leave=False) as bar:
+    # A bar only on a terminal: in a log or a pipe it is a line of control characters per update.
+    with tqdm(
+        total=len(questions), desc="questions", disable=not (progress and sys.stderr.isatty()), leave=False
+    ) as bar:
         return evaluate(answerer, questions, progress=bar.update)
 
 

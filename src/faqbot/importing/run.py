@@ -12,6 +12,7 @@ Nothing a page does stops the others: each problem is one line naming the page a
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -92,7 +93,7 @@ def import_sources(
     report = ImportReport()
     with (
         Fetcher(delay=options.delay, max_bytes=options.max_bytes) as fetcher,
-        tqdm(disable=not progress, unit=" pages", desc="import", leave=False) as bar,
+        tqdm(disable=not (progress and sys.stderr.isatty()), unit=" pages", desc="import", leave=False) as bar,
     ):
 
         def speak(line: str) -> None:
