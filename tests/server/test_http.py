@@ -95,6 +95,12 @@ def test_the_page_asked_from_says_what_this_page_is(client: TestClient) -> None:
         ('{"question": ""}', "application/json", "question: must not be empty or blank"),
         ('{"question": "   \\n\\t "}', "application/json", "question: must not be empty or blank"),
         ('{"question": "\\u200b\\ufeff"}', "application/json", "question: must not be empty or blank"),
+        ('{"question": "green \\ud800"}', "application/json", "question: must be text: it holds half of a UTF-16"),
+        (
+            '{"question": "why?", "history": [{"question": "\\u200b"}]}',
+            "application/json",
+            "history.0.question: must not be empty or blank",
+        ),
         ('{"question": "' + "a" * 1001 + '"}', "application/json", "at most 1000 characters"),
         ('{"question": 42}', "application/json", "question: Input should be a valid string"),
         ('{"question": "x", "top_k": 0}', "application/json", "top_k: Input should be greater than or equal to 1"),

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
-from faqbot.text import has_text, normalize_question, visible_pattern
+from faqbot.text import has_text, lone_surrogate, normalize_question, visible_pattern
 
 MAX_QUESTION_CHARS = 1000
 MAX_PAGE_CHARS = 2048
@@ -24,6 +24,21 @@ class HistoryTurn(BaseModel):
     source_id: StrictStr | None = Field(
         None, max_length=200, description="The `id` of the answer's first source (absent for a decline or small talk)."
     )
+
+    @field_validator("question")
+    @classmethod
+    def _question_has_text(cls, value: str) -> str:
+        _check_question(value)
+        return value
+
+
+def _check_question(value: str) -> None:
+    """Raises ValueError for a question that shows nothing, or holds half of a UTF-16 pair ("\\ud800"
+    is valid JSON, but no text: the encoder failed on it)."""
+    if lone_surrogate(value):
+        raise ValueError("must be text: it holds half of a UTF-16 surrogate pair")
+    if not has_text(normalize_question(value)):
+        raise ValueError("must not be empty or blank")
 
 
 def _question_schema(schema: dict[str, Any]) -> None:
@@ -70,8 +85,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _question_has_text(cls, value: str) -> str:
-        if not has_text(normalize_question(value)):
-            raise ValueError("must not be empty or blank")
+        _check_question(value)
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(f"must be at most {MAX_QUESTION_CHARS} characters (got {len(value)})")
         return value
