@@ -149,3 +149,18 @@ def test_a_decomposed_file_name_is_the_same_slug_as_a_composed_one(tmp_path: Pat
 def test_an_article_file_ending_in_capitals_is_read(tmp_path: Path) -> None:
     write(tmp_path, "---\ntitle: T\n---\n\ntext\n", name="notes.MD")
     assert [a.slug for a in load_articles(tmp_path)] == ["notes"]
+
+
+def test_a_given_anchor_is_read_as_written_and_shown_nowhere(tmp_path: Path) -> None:
+    """Markdown would read "__init__" as emphasis: the id is taken from the heading's line first."""
+    text = (
+        "---\ntitle: T\n---\n\n## Init method {#object.__init__}\n\nx\n\n## Plain *heading* {#_Toc123_}\n\ny\n\n"
+        "```\n## not a heading {#code}\n```\n\n## Star {#a*b}\n\nz\n"
+    )
+    article = parse_article(write(tmp_path, text))
+    assert [(s.title, s.anchor) for s in article.sections] == [
+        ("Init method", "object.__init__"),
+        ("Plain heading", "_Toc123_"),
+        ("Star {#a*b}", "star-a-b"),  # "*" is no id character: the text, as written
+    ]
+    assert "## not a heading {#code}" in article.body  # fenced code is left as written

@@ -88,3 +88,14 @@ def test_a_dangling_articles_link_is_an_error_and_an_faq_file_named_decomposed_f
     (site / "articles").mkdir()
     (site / "articles" / "йога.md").write_text("---\ntitle: Йога\n---\n\ntext\n")
     assert load_corpus(site).faq[0].url == "/articles/йога#faq-" + load_corpus(site).faq[0].id
+
+
+def test_an_faq_entry_whose_anchor_a_heading_of_its_article_takes_is_refused(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "articles").mkdir(parents=True)
+    (site / "faq").mkdir()
+    (site / "articles" / "a.md").write_text("---\ntitle: A\n---\n\n## Clash {#faq-x}\n\ntext\n")
+    (site / "faq" / "a.yaml").write_text("- id: x\n  question: Q?\n  answer: A.\n")
+    clash = r"a\.yaml:1: entry 'x' has the anchor #faq-x on its article's page, as the heading 'Clash'"
+    with pytest.raises(DataError, match=clash):
+        load_corpus(site)

@@ -162,17 +162,29 @@ def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
     return value.strip()
 
 
-ANCHOR_MARK = re.compile(r"\s*\{#([^\s{}#]+)\}\s*$")  # "{#pressure}" ending a heading
+# "## Tyre pressure {#pressure}": an ATX heading (# or ##) whose text ends with the anchor it gives
+# itself (Pandoc's and kramdown's syntax). Read from the source line, before Markdown reads "_" or "*"
+# in the id as emphasis (Sphinx ids like "object.__init__" are common).
+ANCHOR_ID = r"[\w.:-]+"
+_HEADING_MARK = re.compile(rf"^( {{0,3}}#{{1,2}}[ \t]+.*?\S)[ \t]+\{{#({ANCHOR_ID})\}}[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
-def heading_anchor(heading: str) -> tuple[str, str]:
-    """A section heading's text and anchor: the slug of its text, or the id it gives itself at its end
-    (`## Tyre pressure {#pressure}`, as Pandoc and kramdown write it: an imported page's sections keep
-    the ids the live page has, so answers link where the page really is)."""
-    given = ANCHOR_MARK.search(heading)
-    if given and heading[: given.start()].strip():
-        return heading[: given.start()].strip(), given.group(1)
-    return heading, slugify(heading)
+def given_anchors(body: str) -> tuple[str, dict[int, str]]:
+    """The body with the `{#id}` ending each heading taken out (the heading reads without it), and the
+    ids by the heading's line (0-based in the body). Lines in fenced code are left as they are."""
+    lines = body.split("\n")
+    given: dict[int, str] = {}
+    fence = ""
+    for number, line in enumerate(lines):
+        opens = _FENCE.match(line)
+        if opens and (not fence or opens.group(1).startswith(fence)):
+            fence = "" if fence else opens.group(1)[:3]
+            continue
+        mark = None if fence else _HEADING_MARK.match(line)
+        if mark:
+            given[number], lines[number] = mark.group(2), mark.group(1)
+    return "\n".join(lines), given
 
 
 def _same_anchor(heading: str, anchor: str, first_line: int, first: str | None) -> str:
@@ -218,6 +230,7 @@ _CLOSE = {"bullet_list_close", "ordered_list_close", "list_item_close", "blockqu
 
 def _sections(path: Path, body: str, body_start: int, title: str) -> list[Section]:
     parser = markdown_parser()
+    body, given = given_anchors(body)
     tokens = parser.parse(body)
     _check_read_to_the_end(path, body, body_start, parser, tokens)
     sections: list[Section] = []
@@ -237,7 +250,8 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
         token = tokens[index]
         line = body_start + (token.map[0] if token.map else 0)
         if token.type == "heading_open" and token.tag in ("h1", "h2") and not containers:
-            heading, anchor = heading_anchor(inline_text(tokens[index + 1]))
+            heading = inline_text(tokens[index + 1])
+            anchor = given.get(token.map[0] if token.map else -1) or slugify(heading)
             if not has_text(heading):
                 raise DataError(path, "a heading has no text", line=line)
             if paragraphs or current_anchor != INTRODUCTION_ANCHOR:

@@ -94,4 +94,13 @@ def _link(entry: FaqEntry, by_slug: dict[str, Article]) -> FaqEntry:
     url = entry.url
     if not url:
         url = f"{by_slug[slug].url}#{FAQ_ANCHOR_PREFIX}{entry.id}" if slug else f"/faq#{FAQ_ANCHOR_PREFIX}{entry.id}"
+    anchor = f"{FAQ_ANCHOR_PREFIX}{entry.id}"
+    clash = next((s for s in by_slug[slug].sections if s.anchor == anchor), None) if slug else None
+    if clash is not None:  # the article's page would hold the id twice, and its link open at the heading
+        raise DataError(
+            entry.path,
+            f"entry {entry.id!r} has the anchor #{anchor} on its article's page, as the heading {clash.title!r} "
+            f"({by_slug[slug].path}:{clash.line}) does: give one of them another",
+            line=entry.line,
+        )
     return replace(entry, article=slug, url=url)

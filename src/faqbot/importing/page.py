@@ -7,10 +7,11 @@ The readers (`extract` for HTML, `text_page` for plain text) turn a page into a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from faqbot.content.articles import ANCHOR_MARK
+from faqbot.content.articles import ANCHOR_ID
 from faqbot.errors import FaqbotError
 from faqbot.text import slugify
 
@@ -72,7 +73,7 @@ class Section:
     def keeps_page_anchor(self) -> bool:
         """Whether the page's own id is the anchor: it has one, other than faqbot's, that a heading can carry."""
         given = self.page_anchor
-        return bool(self.title and given and given != slugify(self.title) and ANCHOR_MARK.fullmatch(f"{{#{given}}}"))
+        return bool(self.title and given and given != slugify(self.title) and re.fullmatch(ANCHOR_ID, given))
 
 
 @dataclass(frozen=True)

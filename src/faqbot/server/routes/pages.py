@@ -9,11 +9,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markdown_it.token import Token
 
-from faqbot.content.articles import ANCHOR_MARK, INTRODUCTION_ANCHOR, Article, heading_anchor, inline_text
+from faqbot.content.articles import INTRODUCTION_ANCHOR, Article, given_anchors, inline_text
 from faqbot.content.corpus import FAQ_ANCHOR_PREFIX
 from faqbot.content.markdown import markdown_parser, sanitise
 from faqbot.server.deps import AnswererDep, AssetsDep, TemplatesDep
 from faqbot.server.static_assets import LONG_CACHE, NO_CACHE
+from faqbot.text import slugify
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,25 +25,17 @@ PAGE_CSP = (
 )
 
 
-def _drop_given_anchor(heading: Token) -> None:
-    """The heading's inline tokens without the `{#id}` it ends with (the id is set on the heading)."""
-    last = next((t for t in reversed(heading.children or []) if t.type == "text"), None)
-    if last is not None:
-        last.content = ANCHOR_MARK.sub("", last.content)
-
-
 def render_article_html(article: Article) -> str:
     """The article's Markdown as HTML through the article allow-list (faqbot.content.markdown), an id on
     every section heading."""
     parser = markdown_parser()
-    tokens = parser.parse(article.body)
+    body, given = given_anchors(article.body)  # "## Tyre pressure {#pressure}": the id is no part of the text
+    tokens = parser.parse(body)
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in ("h1", "h2"):
             heading: Token = tokens[index + 1]
-            text, anchor = heading_anchor(inline_text(heading))
+            anchor = given.get(token.map[0] if token.map else -1) or slugify(inline_text(heading))
             token.attrSet("id", anchor)  # the section's anchor (articles._sections)
-            if text != inline_text(heading):  # "## Tyre pressure {#pressure}": the id is no part of the text
-                _drop_given_anchor(heading)
             if token.tag == "h1":
                 token.tag = tokens[index + 2].tag = "h2"  # the page title is the only h1
     html: str = parser.renderer.render(tokens, parser.options, {})
