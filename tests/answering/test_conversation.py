@@ -72,6 +72,12 @@ def test_a_follow_up_with_questions_only_in_the_history_is_read_with_the_last_qu
         assert answer.answered and answer.sources[0].url.endswith("#the-role-of-sustainability-in-ai"), history
         assert answer.interpreted_as == "why does it matter? (about: What is green AI?)"
     assert not real_answerer.answer("and the weather tomorrow?", history=[Turn("What is green AI?")]).answered
+    # A question that itself leaned back names no topic: the one before it does.
+    later = real_answerer.answer("what does it cost?", history=[Turn("What is green AI?"), Turn("why does it matter?")])
+    assert later.interpreted_as == "what does it cost? (about: What is green AI?)"
+    # interpreted_as quotes the reader's words, not the spelling-corrected ones that were matched.
+    typo = real_answerer.answer("why does it mattr?", history=[Turn("What is green AI?")])
+    assert typo.interpreted_as == "why does it mattr? (about: What is green AI?)"
 
 
 @pytest.mark.model

@@ -99,22 +99,26 @@ def in_context(
     *,
     stop_words: frozenset[str],
     in_corpus: Callable[[str], bool],
+    shown: str = "",
 ) -> InContext:
-    """`question` as it is matched given the conversation so far."""
+    """`question` as it is matched given the conversation so far. `shown` is the reader's own wording
+    (before spelling is corrected), which `interpreted_as` quotes."""
     source = topic(history, docs_by_id) if history else None
     if source is None:
         # No turn names a source this index has (a client that sends questions only, or an id from
         # an index since replaced): the reader's last question is the topic, for a question that leans on it.
-        last = next((t.question.strip() for t in reversed(history) if t.question.strip()), None)
+        # A question that itself leaned back names no topic ("why does it matter?"): the one before it does.
+        asked = (" ".join(t.question.split()) for t in reversed(history))
+        last = next((q for q in asked if q and not leans_back(q, stop_words, in_corpus)), None)
         if last is None or not leans_back(question, stop_words, in_corpus):
             return InContext(question, None)
         named = " ".join(w for w in _TITLE_WORD.findall(last) if w.lower() not in stop_words) or last
-        return InContext(f"{question} {named}", f"{question} (about: {last})")
+        return InContext(f"{question} {named}", f"{shown or question} (about: {last})")
     title = source.question if source.kind == "faq" else source.section
     # The topic by its content words: an FAQ entry's whole question ("What are the economic
     # implications of...?") outweighs a short follow-up's own words in the encode.
     named = " ".join(w for w in _TITLE_WORD.findall(title) if w.lower() not in stop_words) or title
-    contextual = InContext(f"{question} {named}", f"{question} (about: {title})")
+    contextual = InContext(f"{question} {named}", f"{shown or question} (about: {title})")
     if leans_back(question, stop_words, in_corpus):
         return contextual
     return InContext(question, None, continued=contextual, topic_url=source.url)

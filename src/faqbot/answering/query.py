@@ -88,7 +88,7 @@ class QueryReader:
         about = self.pages.article_for(corrected, page)
         if about is not None:
             return Query(question, self.pages.rewrite(corrected, about), about, asked=asked, declined_reply=fallback)
-        context = self._in_context(corrected, history)
+        context = self._in_context(corrected, history, shown=rest)
         return Query(
             question,
             context.matched,
@@ -121,8 +121,10 @@ class QueryReader:
         """Whether the site's text has the word, or another form of it (its stem: "risks", "risk")."""
         return self.speller.in_corpus(word) or self.index.lexical.knows(word)
 
-    def _in_context(self, corrected: str, history: Sequence[Turn]) -> InContext:
+    def _in_context(self, corrected: str, history: Sequence[Turn], *, shown: str) -> InContext:
         # Small talk ("yo", "thanks") is no topic to read a follow-up with.
         talk = self.index.smalltalk
         turns = [t for t in history if t.source_id or talk.reply(talk.strip_greeting(t.question)) is None]
-        return in_context(corrected, turns, self._docs_by_id, stop_words=STOP_WORDS, in_corpus=self.speller.in_corpus)
+        return in_context(
+            corrected, turns, self._docs_by_id, stop_words=STOP_WORDS, in_corpus=self.speller.in_corpus, shown=shown
+        )
