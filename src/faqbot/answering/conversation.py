@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from faqbot.content.documents import Doc
+from faqbot.text import has_text, lone_surrogate
 
 _WORD = re.compile(r"[^\W\d_]+")
 _TITLE_WORD = re.compile(r"[\w'-]+")
@@ -108,8 +109,10 @@ def in_context(
         # No turn names a source this index has (a client that sends questions only, or an id from
         # an index since replaced): the reader's last question is the topic, for a question that leans on it.
         # A question that itself leaned back names no topic ("why does it matter?"): the one before it does.
+        # A turn that shows nothing, or is not text (half a UTF-16 pair), names no topic either.
         asked = (" ".join(t.question.split()) for t in reversed(history))
-        last = next((q for q in asked if q and not leans_back(q, stop_words, in_corpus)), None)
+        usable = (q for q in asked if has_text(q) and not lone_surrogate(q))
+        last = next((q for q in usable if not leans_back(q, stop_words, in_corpus)), None)
         if last is None or not leans_back(question, stop_words, in_corpus):
             return InContext(question, None)
         named = " ".join(w for w in _TITLE_WORD.findall(last) if w.lower() not in stop_words) or last

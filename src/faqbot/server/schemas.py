@@ -25,12 +25,6 @@ class HistoryTurn(BaseModel):
         None, max_length=200, description="The `id` of the answer's first source (absent for a decline or small talk)."
     )
 
-    @field_validator("question")
-    @classmethod
-    def _question_has_text(cls, value: str) -> str:
-        _check_question(value)
-        return value
-
 
 def _check_question(value: str) -> None:
     """Raises ValueError for a question that shows nothing, or holds half of a UTF-16 pair ("\\ud800"
