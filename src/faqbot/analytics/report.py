@@ -274,9 +274,8 @@ def format_report(report: Report) -> str:
     talks = report.conversations
     if talks.get("conversations"):
         lines += ["", f"conversations: {talks['conversations']} ({talks['turns']} turns); ended in a decline:"]
-        lines += [f"  {' -> '.join(repr(q) for q in e['questions'])}" for e in talks["ended_in_decline"]] or [
-            "  (none)"
-        ]
+        lines += [] if talks["ended_in_decline"] else ["  (none)"]
+        lines += [f"  {' -> '.join(repr(q) for q in e['questions'])}" for e in talks["ended_in_decline"]]
         lines += ["suggested questions asked next:"] + ([] if talks["suggestions_taken"] else ["  (none)"])
         lines += [f"  {s['count']:>5}  {s['question']}" for s in talks["suggestions_taken"]]
     return "\n".join(lines)

@@ -93,6 +93,12 @@ def topic(history: Sequence[Turn], docs_by_id: Mapping[str, Doc]) -> Doc | None:
     return None
 
 
+def _named(topic: str, stop_words: frozenset[str]) -> str:
+    """A topic by its content words: an FAQ entry's whole question ("What are the economic
+    implications of...?") outweighs a short follow-up's own words in the encode."""
+    return " ".join(w for w in _TITLE_WORD.findall(topic) if w.lower() not in stop_words) or topic
+
+
 def in_context(
     question: str,
     history: Sequence[Turn],
@@ -115,13 +121,9 @@ def in_context(
         last = next((q for q in usable if not leans_back(q, stop_words, in_corpus)), None)
         if last is None or not leans_back(question, stop_words, in_corpus):
             return InContext(question, None)
-        named = " ".join(w for w in _TITLE_WORD.findall(last) if w.lower() not in stop_words) or last
-        return InContext(f"{question} {named}", f"{shown or question} (about: {last})")
+        return InContext(f"{question} {_named(last, stop_words)}", f"{shown or question} (about: {last})")
     title = source.question if source.kind == "faq" else source.section
-    # The topic by its content words: an FAQ entry's whole question ("What are the economic
-    # implications of...?") outweighs a short follow-up's own words in the encode.
-    named = " ".join(w for w in _TITLE_WORD.findall(title) if w.lower() not in stop_words) or title
-    contextual = InContext(f"{question} {named}", f"{shown or question} (about: {title})")
+    contextual = InContext(f"{question} {_named(title, stop_words)}", f"{shown or question} (about: {title})")
     if leans_back(question, stop_words, in_corpus):
         return contextual
     return InContext(question, None, continued=contextual, topic_url=source.url)

@@ -94,10 +94,10 @@ def parse_article(path: Path) -> Article:
     title = _required_str(path, meta, "title")
     # NFC: a file name stored decomposed (as macOS stores them) is the same slug as one typed composed.
     slug = unicodedata.normalize("NFC", str(meta.get("slug") or path.stem).strip())
-    if slugify(slug) != slug and meta.get("slug"):
-        line = next((n for n, text in enumerate(text.splitlines(), start=1) if text.startswith("slug:")), 2)
-        raise DataError(path, f"slug {slug!r} must be lower-case letters, digits and hyphens", line=line)
     if slugify(slug) != slug:
+        if meta.get("slug"):
+            line = next((n for n, text in enumerate(text.splitlines(), start=1) if text.startswith("slug:")), 2)
+            raise DataError(path, f"slug {slug!r} must be lower-case letters, digits and hyphens", line=line)
         raise DataError(
             path,
             f"the file's name makes the slug {slug!r}, which must be lower-case letters, digits and hyphens: "
@@ -187,6 +187,12 @@ def given_anchors(body: str) -> tuple[str, dict[int, str]]:
     return "\n".join(lines), given
 
 
+def heading_anchor(token: Token, heading: str, given: dict[int, str]) -> str:
+    """A section heading's anchor: the id its line gives (`given_anchors`), else its text slugified.
+    The one rule for the sections' anchors and the ids the article page gives its headings."""
+    return given.get(token.map[0] if token.map else -1) or slugify(heading)
+
+
 def _same_anchor(heading: str, anchor: str, first_line: int, first: str | None) -> str:
     """Why a heading cannot be a section: another section has its anchor (the links would clash)."""
     if first == heading:
@@ -251,7 +257,7 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
         line = body_start + (token.map[0] if token.map else 0)
         if token.type == "heading_open" and token.tag in ("h1", "h2") and not containers:
             heading = inline_text(tokens[index + 1])
-            anchor = given.get(token.map[0] if token.map else -1) or slugify(heading)
+            anchor = heading_anchor(token, heading, given)
             if not has_text(heading):
                 raise DataError(path, "a heading has no text", line=line)
             if paragraphs or current_anchor != INTRODUCTION_ANCHOR:

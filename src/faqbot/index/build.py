@@ -149,8 +149,7 @@ def build_index(
             return loaded["model"]
 
         if settings.embedder:  # before a text is embedded: a mismatch found after would cost the whole run
-            _check_injected_dimension(settings, embedder(), model())
-            loaded.pop("model", None)  # not held while the documents are embedded (loaded again if needed)
+            _check_injected_dimension(settings, embedder(), model())  # the model stays for the encoder's check
         embedded = embed_vectors(cache, plan, docs, smalltalk_texts, embedder, say)
         dimension = cache.dimension or embedder().dimension
         check_texts = spread(docs, CHECK_TEXTS)

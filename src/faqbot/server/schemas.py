@@ -26,15 +26,6 @@ class HistoryTurn(BaseModel):
     )
 
 
-def _check_question(value: str) -> None:
-    """Raises ValueError for a question that shows nothing, or holds half of a UTF-16 pair ("\\ud800"
-    is valid JSON, but no text: the encoder failed on it)."""
-    if lone_surrogate(value):
-        raise ValueError("must be text: it holds half of a UTF-16 surrogate pair")
-    if not has_text(normalize_question(value)):
-        raise ValueError("must not be empty or blank")
-
-
 def _question_schema(schema: dict[str, Any]) -> None:
     """The question's limits, as validated below, published in the schema (made when it is asked for)."""
     schema.update({"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": visible_pattern()})
@@ -79,7 +70,10 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _question_has_text(cls, value: str) -> str:
-        _check_question(value)
+        if lone_surrogate(value):  # "\\ud800" is valid JSON but no text: the encoder failed on it
+            raise ValueError("must be text: it holds half of a UTF-16 surrogate pair")
+        if not has_text(normalize_question(value)):
+            raise ValueError("must not be empty or blank")
         if len(value) > MAX_QUESTION_CHARS:
             raise ValueError(f"must be at most {MAX_QUESTION_CHARS} characters (got {len(value)})")
         return value

@@ -9,12 +9,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markdown_it.token import Token
 
-from faqbot.content.articles import INTRODUCTION_ANCHOR, Article, given_anchors, inline_text
+from faqbot.content.articles import INTRODUCTION_ANCHOR, Article, given_anchors, heading_anchor, inline_text
 from faqbot.content.corpus import FAQ_ANCHOR_PREFIX
 from faqbot.content.markdown import markdown_parser, sanitise
 from faqbot.server.deps import AnswererDep, AssetsDep, TemplatesDep
 from faqbot.server.static_assets import LONG_CACHE, NO_CACHE
-from faqbot.text import slugify
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,8 +33,7 @@ def render_article_html(article: Article) -> str:
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in ("h1", "h2"):
             heading: Token = tokens[index + 1]
-            anchor = given.get(token.map[0] if token.map else -1) or slugify(inline_text(heading))
-            token.attrSet("id", anchor)  # the section's anchor (articles._sections)
+            token.attrSet("id", heading_anchor(token, inline_text(heading), given))  # the section's anchor
             if token.tag == "h1":
                 token.tag = tokens[index + 2].tag = "h2"  # the page title is the only h1
     html: str = parser.renderer.render(tokens, parser.options, {})
