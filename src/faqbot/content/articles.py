@@ -19,6 +19,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from faqbot.content.anchors import INTRODUCTION_ANCHOR, given_anchors, heading_anchor, same_anchor
 from faqbot.content.blocks import PLAIN, Block, Container
 from faqbot.content.markdown import inline_pieces, markdown_parser
 from faqbot.content.sentence_markup import sentence_html
@@ -26,8 +27,6 @@ from faqbot.errors import DataError
 from faqbot.text import has_text, lone_surrogate, read_utf8, slugify
 
 _ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate's escape, as written in YAML
-
-INTRODUCTION_ANCHOR = "introduction"
 
 
 @dataclass(frozen=True)
@@ -162,45 +161,6 @@ def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
     return value.strip()
 
 
-# "## Tyre pressure {#pressure}": an ATX heading (# or ##) whose text ends with the anchor it gives
-# itself (Pandoc's and kramdown's syntax). Read from the source line, before Markdown reads "_" or "*"
-# in the id as emphasis (Sphinx ids like "object.__init__" are common).
-ANCHOR_ID = r"[\w.:-]+"
-_HEADING_MARK = re.compile(rf"^( {{0,3}}#{{1,2}}[ \t]+.*?\S)[ \t]+\{{#({ANCHOR_ID})\}}[ \t]*#*[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
-def given_anchors(body: str) -> tuple[str, dict[int, str]]:
-    """The body with the `{#id}` ending each heading taken out (the heading reads without it), and the
-    ids by the heading's line (0-based in the body). Lines in fenced code are left as they are."""
-    lines = body.split("\n")
-    given: dict[int, str] = {}
-    fence = ""
-    for number, line in enumerate(lines):
-        opens = _FENCE.match(line)
-        if opens and (not fence or opens.group(1).startswith(fence)):
-            fence = "" if fence else opens.group(1)[:3]
-            continue
-        mark = None if fence else _HEADING_MARK.match(line)
-        if mark:
-            given[number], lines[number] = mark.group(2), mark.group(1)
-    return "\n".join(lines), given
-
-
-def heading_anchor(token: Token, heading: str, given: dict[int, str]) -> str:
-    """A section heading's anchor: the id its line gives (`given_anchors`), else its text slugified.
-    The one rule for the sections' anchors and the ids the article page gives its headings."""
-    return given.get(token.map[0] if token.map else -1) or slugify(heading)
-
-
-def _same_anchor(heading: str, anchor: str, first_line: int, first: str | None) -> str:
-    """Why a heading cannot be a section: another section has its anchor (the links would clash)."""
-    if first == heading:
-        return f"two sections have the heading {heading!r} (first at line {first_line})"
-    other = "the text before the first heading" if first is None else f"the heading {first!r}"
-    return f"the heading {heading!r} makes the anchor {anchor!r}, as {other} at line {first_line} does: rename one"
-
-
 def inline_text(token: Token) -> str:
     """The plain text of an inline token: its text and code, no markup, no inline HTML (nor what a
     raw `<script>` or `<style>` holds)."""
@@ -265,7 +225,7 @@ def _sections(path: Path, body: str, body_start: int, title: str) -> list[Sectio
                     seen_anchors[INTRODUCTION_ANCHOR] = (current_line, None)
                 close_section()
             if anchor in seen_anchors:
-                raise DataError(path, _same_anchor(heading, anchor, *seen_anchors[anchor]), line=line)
+                raise DataError(path, same_anchor(heading, anchor, *seen_anchors[anchor]), line=line)
             seen_anchors[anchor] = (line, heading)
             current_title, current_anchor, current_line, paragraphs, blocks = heading, anchor, line, [], []
             index += 3

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from faqbot.content.articles import ANCHOR_ID
+from faqbot.content.anchors import ANCHOR_ID
 from faqbot.errors import FaqbotError
 from faqbot.text import slugify
 

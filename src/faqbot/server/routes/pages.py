@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markdown_it.token import Token
 
-from faqbot.content.articles import INTRODUCTION_ANCHOR, Article, given_anchors, heading_anchor, inline_text
+from faqbot.content.anchors import INTRODUCTION_ANCHOR, given_anchors, heading_anchor
+from faqbot.content.articles import Article, inline_text
 from faqbot.content.corpus import FAQ_ANCHOR_PREFIX
 from faqbot.content.markdown import markdown_parser, sanitise
 from faqbot.server.deps import AnswererDep, AssetsDep, TemplatesDep

@@ -1,0 +1,56 @@
+"""Section anchors: the id a section's link ends with (`/articles/<slug>#<anchor>`).
+
+A `## heading` gives its section the slug of its text, or the id written after it as
+`## Tyre pressure {#pressure}`; the text before the first heading is the introduction. The sections
+(faqbot.content.articles) and the article page (faqbot.server.routes.pages) read anchors by these
+rules alone, so a passage's link always lands on its heading.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
+
+from faqbot.text import slugify
+
+INTRODUCTION_ANCHOR = "introduction"
+
+
+# "## Tyre pressure {#pressure}": an ATX heading (# or ##) whose text ends with the anchor it gives
+# itself (Pandoc's and kramdown's syntax). Read from the source line, before Markdown reads "_" or "*"
+# in the id as emphasis (Sphinx ids like "object.__init__" are common).
+ANCHOR_ID = r"[\w.:-]+"
+_HEADING_MARK = re.compile(rf"^( {{0,3}}#{{1,2}}[ \t]+.*?\S)[ \t]+\{{#({ANCHOR_ID})\}}[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def given_anchors(body: str) -> tuple[str, dict[int, str]]:
+    """The body with the `{#id}` ending each heading taken out (the heading reads without it), and the
+    ids by the heading's line (0-based in the body). Lines in fenced code are left as they are."""
+    lines = body.split("\n")
+    given: dict[int, str] = {}
+    fence = ""
+    for number, line in enumerate(lines):
+        opens = _FENCE.match(line)
+        if opens and (not fence or opens.group(1).startswith(fence)):
+            fence = "" if fence else opens.group(1)[:3]
+            continue
+        mark = None if fence else _HEADING_MARK.match(line)
+        if mark:
+            given[number], lines[number] = mark.group(2), mark.group(1)
+    return "\n".join(lines), given
+
+
+def heading_anchor(token: Token, heading: str, given: dict[int, str]) -> str:
+    """A section heading's anchor: the id its line gives (`given_anchors`), else its text slugified.
+    The one rule for the sections' anchors and the ids the article page gives its headings."""
+    return given.get(token.map[0] if token.map else -1) or slugify(heading)
+
+
+def same_anchor(heading: str, anchor: str, first_line: int, first: str | None) -> str:
+    """Why a heading cannot be a section: another section has its anchor (the links would clash)."""
+    if first == heading:
+        return f"two sections have the heading {heading!r} (first at line {first_line})"
+    other = "the text before the first heading" if first is None else f"the heading {first!r}"
+    return f"the heading {heading!r} makes the anchor {anchor!r}, as {other} at line {first_line} does: rename one"
