@@ -230,6 +230,12 @@ def test_history_is_validated_like_the_question(fake_client: TestClient) -> None
         assert response.status_code == 422 and expected in response.json()["error"], (body, response.text)
     ok = fake_client.post("/api/ask", json={"question": "why?", "history": [turn], "conversation_id": "c-1"})
     assert ok.status_code == 200 and set(ok.json()) == ASK_KEYS
+    # A serializer's None for "no conversation yet" opens one, as an absent history does.
+    opening = fake_client.post("/api/ask", json={"question": "why?", "history": None, "conversation_id": "c-2"})
+    assert opening.status_code == 200 and opening.json() == {
+        **fake_client.post("/api/ask", json={"question": "why?"}).json(),
+        "answer_id": opening.json()["answer_id"],
+    }
     schema = fake_client.get("/openapi.json").json()["components"]["schemas"]
     assert "history" in schema["AskRequest"]["properties"] and "HistoryTurn" in schema
 

@@ -49,11 +49,12 @@ class AskRequest(BaseModel):
         description="The path (or URL) of the page the reader asks from; the widget sends it. It says which "
         "article a question about 'this page' or 'this article' means.",
     )
-    history: list[HistoryTurn] = Field(
-        default_factory=list,
+    history: list[HistoryTurn] | None = Field(
+        default=None,
         max_length=MAX_HISTORY,
         description="The conversation's earlier turns, oldest first, at most 10: a follow-up ('why?', 'and "
-        "privacy?') is answered about what the conversation is about. The server keeps no conversation state.",
+        "privacy?') is answered about what the conversation is about. The server keeps no conversation state. "
+        "Null or absent: the question opens the conversation.",
     )
     conversation_id: StrictStr | None = Field(
         None,

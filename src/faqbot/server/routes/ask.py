@@ -57,7 +57,7 @@ async def ask(body: AskRequest, context: Annotated[AskContext, Depends(get_conte
     """Answer a reader's question from the site's articles and FAQ, with sources, or decline."""
     started = time.perf_counter()
     # The encode is the slow part: the batcher joins concurrent questions in one model call.
-    history = [Turn(t.question, t.answer, t.source_id) for t in body.history]
+    history = [Turn(t.question, t.answer, t.source_id) for t in body.history or ()]
     answer = await context.answerer.answer_batched(
         body.question, top_k=body.top_k, encode=context.batcher.encode, page=body.page, history=history
     )
@@ -82,7 +82,7 @@ async def ask(body: AskRequest, context: Annotated[AskContext, Depends(get_conte
                 index_version=answer.index_version,
                 client=log.client_hash(context.client),
                 conversation_id=body.conversation_id,
-                turn=len(body.history) + 1 if body.conversation_id else None,
+                turn=len(body.history or ()) + 1 if body.conversation_id else None,
             )
         )
     # Serialised once: returning the model would make FastAPI validate it a second time.
