@@ -1,5 +1,6 @@
 """Site pages, static files, CORS and feedback through the real app (the fake embedder suffices)."""
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -185,3 +186,24 @@ def test_a_heading_that_gives_its_own_id_is_linked_and_shown_without_it(
     assert (
         answer["sources"][0]["url"] == "/articles/tyres#pressure" and answer["sources"][0]["section"] == "Tyre pressure"
     )
+
+
+def test_every_id_on_an_article_page_is_one_element_and_its_section_anchor(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    """Headings the page template's own elements might have been named after ("## FAQ", "## Main"), an
+    "## Introduction" opening the article, and a heading inside a quote (no section, so no anchor):
+    each id on the page is there once, and each section's link lands on its heading."""
+    (fake_settings.data_dir / "articles" / "shop.md").write_text(
+        "---\ntitle: Shop\n---\n\n## Introduction\n\nWe fix bikes.\n\n## FAQ\n\nAsk at the counter.\n\n"
+        "## Main\n\nThe main workshop is upstairs.\n\n> ## Introduction\n>\n> A quoted heading.\n"
+    )
+    (fake_settings.data_dir / "faq" / "shop.yaml").write_text("- question: Do you fix bikes?\n  answer: Yes.\n")
+    build_index(fake_settings, embedder_factory=fake_factory)
+    with TestClient(create_app(fake_settings, embedder_factory=fake_factory)) as c:
+        html = c.get("/articles/shop").text
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), ids
+    assert {"introduction", "faq", "main", "faq-shop-do-you-fix-bikes"} <= set(ids)
+    assert '<h2 id="faq">FAQ</h2>' in html and '<h2 id="main">Main</h2>' in html
+    assert '<h2 id="introduction">Introduction</h2>' in html and "<h2>Introduction</h2>" in html

@@ -27,18 +27,24 @@ PAGE_CSP = (
 
 def render_article_html(article: Article) -> str:
     """The article's Markdown as HTML through the article allow-list (faqbot.content.markdown), an id on
-    every section heading."""
+    every section heading (a heading inside a list or quote starts no section: no id, as no anchor), and
+    the introduction's anchor before the text when no heading has it. The page's own elements carry no
+    id, so a heading such as "## FAQ" or "## Main" is the only element with its anchor."""
     parser = markdown_parser()
     body, given = given_anchors(article.body)  # "## Tyre pressure {#pressure}": the id is no part of the text
     tokens = parser.parse(body)
+    anchors = set()
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in ("h1", "h2"):
             heading: Token = tokens[index + 1]
-            token.attrSet("id", heading_anchor(token, inline_text(heading), given))  # the section's anchor
+            if token.level == 0:  # as faqbot.content.articles reads sections
+                anchors.add(anchor := heading_anchor(token, inline_text(heading), given))
+                token.attrSet("id", anchor)
             if token.tag == "h1":
                 token.tag = tokens[index + 2].tag = "h2"  # the page title is the only h1
     html: str = parser.renderer.render(tokens, parser.options, {})
-    return f'<div id="{INTRODUCTION_ANCHOR}"></div>' + sanitise(html, article=True)
+    introduction = "" if INTRODUCTION_ANCHOR in anchors else f'<div id="{INTRODUCTION_ANCHOR}"></div>'
+    return introduction + sanitise(html, article=True)
 
 
 def _page(templates: Jinja2Templates, request: Request, name: str, context: Mapping[str, object]) -> HTMLResponse:
