@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from faqbot.cli import app
 from faqbot.embedding.embedder import Embedder
+from faqbot.errors import DataError
 from faqbot.evaluation import runs
 from faqbot.settings import Settings
 from tests.conftest import LAUNCH_SET
@@ -109,6 +110,22 @@ def test_a_stale_label_is_named_and_no_threshold_is_recommended(
     assert "stale labels: 1 questions expect a source the index no longer has" in result.output
     assert "'Who wrote it?' expects 'a-section-since-removed'" in result.output
     assert "recommended threshold:" not in result.output
+
+
+def test_a_set_written_for_other_content_is_refused_not_scored_zero(
+    env: dict[str, str], fake_settings: Settings, fake_factory: Callable[[str], Embedder], tmp_path: Path
+) -> None:
+    """A site owner who replaced the launch article and runs `faqbot eval` (the launch set by default)
+    or `faqbot check --set` with another site's questions is told so, not shown figures of 0."""
+    questions = tmp_path / "other-site.yaml"
+    questions.write_text("in_scope:\n  - q: How do I patch a tube?\n    expect: fixing-a-flat\nout_of_scope: []\n")
+    result = runner.invoke(app, ["check", "--set", str(questions)], env=env)
+    assert result.exit_code == 1, result.output
+    assert f"error: {questions}: none of the 1 sources this set expects is in the index" in result.output
+    assert "hit@1" not in result.output and "Traceback" not in result.output
+    settings = fake_settings.model_copy(update={"eval_set": questions, "model": "fake-model", "encoder": "torch"})
+    with pytest.raises(DataError, match="none of the 1 sources this set expects is in the index"):
+        runs.evaluate_index(settings, embedder_factory=fake_factory)  # what `faqbot eval` runs
 
 
 def test_a_missing_or_malformed_evaluation_file_is_one_line(env: dict[str, str], tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from faqbot.embedding.embedder import Embedder, load_embedder
 from faqbot.embedding.query_encoder import load_query_encoder
 from faqbot.errors import DataError
 from faqbot.evaluation.dialogues import Played, load_dialogues, play
-from faqbot.evaluation.metrics import Report, evaluate
+from faqbot.evaluation.metrics import Report, evaluate, label
 from faqbot.evaluation.questions import load_questions
 from faqbot.evaluation.stackfaq import convert
 from faqbot.evaluation.suite import SuiteResult, load_suite, materialise, scratch
@@ -31,6 +31,16 @@ OWNERS_SET = "eval/site.yaml"  # under the data directory: a site owner's own qu
 
 def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Report:
     questions = load_questions(questions_file)
+    expected = {q.expect for q in questions if q.expect is not None}
+    if expected and expected.isdisjoint(label(doc) for doc in answerer.index.docs):
+        # Every figure would be 0 and read as the bot's failure: a set written for other content
+        # (the launch article's, the default, once a site has its own) is a mistake to name instead.
+        raise DataError(
+            questions_file,
+            f"none of the {len(expected)} sources this set expects is in the index: it was written for other "
+            f"content. Write questions about this site in {OWNERS_SET} under the data directory (`faqbot check` "
+            "runs them) or name a set with --set",
+        )
     # A bar only on a terminal: in a log or a pipe it is a line of control characters per update.
     with tqdm(
         total=len(questions), desc="questions", disable=not (progress and sys.stderr.isatty()), leave=False
