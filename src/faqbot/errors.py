@@ -25,6 +25,32 @@ class DataError(FaqbotError):
         super().__init__(f"{where}: {message}")
 
 
+class DataErrors(DataError):
+    """Several data files are wrong, each one's own mistake (`errors`, in path order): a site owner
+    fixes them all after one build instead of one per build. Its place is its first error's."""
+
+    SHOWN = 20  # errors listed; the rest are counted
+
+    def __init__(self, errors: list[DataError]):
+        first = errors[0]
+        super().__init__(first.path, first.message, line=first.line, entry=first.entry)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        listed = [f"  {error}" for error in self.errors[: self.SHOWN]]
+        if len(self.errors) > self.SHOWN:
+            listed.append(f"  ... and {len(self.errors) - self.SHOWN} more")
+        return "\n".join([f"{len(self.errors)} files have mistakes (fix each; nothing was built):", *listed])
+
+
+def raise_all(errors: list[DataError]) -> None:
+    """Raise the one error, or all of them together; nothing when there is none."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise DataErrors(errors)
+
+
 class IndexUnavailable(FaqbotError):
     """The index is missing, unreadable, or does not match the configured model or format."""
 

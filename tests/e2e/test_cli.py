@@ -81,6 +81,28 @@ def test_a_bad_data_file_fails_the_build_with_file_and_line(env: dict[str, str],
         assert "Traceback" not in result.output
 
 
+def test_every_bad_data_file_is_named_by_one_build_and_nothing_is_built(
+    env: dict[str, str], fake_settings: Settings
+) -> None:
+    """A site owner with three broken files learns of all three from one build, not one per build."""
+    data = fake_settings.data_dir
+    (data / "articles" / "a-draft.md").write_text("---\ntitle: Draft\n---\n\n## \n\nText.\n")
+    (data / "articles" / "b-untitled.md").write_text("---\nslug: b\n---\n\nText.\n")
+    (data / "faq" / "bad.yaml").write_text("- question: Q?\n  answer: a\n- question: R?\n")
+    (data / "faq" / "shop.yaml").write_text("- question: Open on Sundays?\n  article: no-such-article\n  answer: No.\n")
+    result = runner.invoke(app, ["build"], env=env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "error: 3 files have mistakes (fix each; nothing was built):" in result.output, result.output
+    for mistake in (
+        f"{data / 'articles' / 'a-draft.md'}:5: a heading has no text",
+        f"{data / 'articles' / 'b-untitled.md'}:2: the front matter needs a 'title'",
+        f"{data / 'faq' / 'bad.yaml'}:3 (entry 2): missing 'answer'",
+    ):
+        assert f"\n  {mistake}" in result.output, (mistake, result.output)
+    assert "no-such-article" not in result.output  # between files: checked once every file reads
+    assert not fake_settings.index_dir.exists()
+
+
 def test_a_bad_setting_is_one_line(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["build"], env={**env, "FAQBOT_THRESHOLD": "2"})
     assert result.exit_code == 2 and "bad setting FAQBOT_THRESHOLD" in result.output

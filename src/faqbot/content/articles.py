@@ -55,11 +55,15 @@ class Article:
         return f"{self.url}#{anchor}"
 
 
-def load_articles(directory: Path, warnings: list[str] | None = None) -> list[Article]:
+def load_articles(
+    directory: Path, warnings: list[str] | None = None, errors: list[DataError] | None = None
+) -> list[Article]:
     """Every `*.md` below `directory`, sorted by path so builds are deterministic.
 
     An article with no text at all is skipped, and a section with none noted, in `warnings`
-    (`file:line: message`): one empty draft must not stop a whole site's build.
+    (`file:line: message`): one empty draft must not stop a whole site's build. With `errors`, an
+    article's mistake is added there and the next article read (every mistake of a site at once);
+    without, the first one is raised.
     """
     if not directory.is_dir():
         return []
@@ -70,6 +74,11 @@ def load_articles(directory: Path, warnings: list[str] | None = None) -> list[Ar
         except EmptyArticle as exc:
             if warnings is not None:
                 warnings.append(f"{exc}: skipped")
+            continue
+        except DataError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
             continue
         if warnings is not None:
             warnings += [

@@ -10,7 +10,7 @@ from pathlib import Path
 from faqbot.content.articles import Article, load_articles
 from faqbot.content.faq import FaqEntry, load_faq
 from faqbot.content.smalltalk import SmallTalk, built_in, load_smalltalk, normalise
-from faqbot.errors import DataError
+from faqbot.errors import DataError, raise_all
 
 FAQ_ANCHOR_PREFIX = "faq-"
 
@@ -48,17 +48,26 @@ def load_corpus(data_dir: Path) -> Corpus:
         if where.exists() and not where.is_dir():
             raise DataError(where, f"'{part}' must be a folder of {holds}")
     warnings: list[str] = []
-    articles = load_articles(data_dir / "articles", warnings)
+    # Each file's own mistakes all at once; those between files (a slug used twice, an entry naming
+    # an article) once every file reads, so a broken article is not also reported as missing.
+    errors: list[DataError] = []
+    articles = load_articles(data_dir / "articles", warnings, errors)
+    faq_entries = load_faq(data_dir / "faq", errors)
+    try:
+        smalltalk = load_smalltalk(data_dir)
+    except DataError as exc:
+        errors.append(exc)
+    raise_all(errors)
     by_slug: dict[str, Article] = {}
     for article in articles:
         if article.slug in by_slug:
             raise DataError(article.path, f"slug {article.slug!r} is also used by {by_slug[article.slug].path}", line=2)
         by_slug[article.slug] = article
-    faq = [_link(entry, by_slug) for entry in load_faq(data_dir / "faq")]
+    faq = [_link(entry, by_slug) for entry in faq_entries]
     if not articles and not faq:
         raise DataError(data_dir, "no content: add articles/*.md or FAQ files under faq/")
     warnings += _same_questions(faq)
-    return Corpus(tuple(articles), tuple(faq), _unless_asked(load_smalltalk(data_dir), faq), tuple(warnings))
+    return Corpus(tuple(articles), tuple(faq), _unless_asked(smalltalk, faq), tuple(warnings))
 
 
 def _unless_asked(smalltalk: SmallTalk, faq: list[FaqEntry]) -> SmallTalk:

@@ -52,15 +52,23 @@ def owners_format(directory: Path) -> str:
     return max(counts, key=lambda k: counts[k]) if counts else "yaml"
 
 
-def load_faq(directory: Path) -> list[FaqEntry]:
-    """All entries of every FAQ file below `directory`, in path order; ids are unique."""
+def load_faq(directory: Path, errors: list[DataError] | None = None) -> list[FaqEntry]:
+    """All entries of every FAQ file below `directory`, in path order; ids are unique. With `errors`,
+    a file's mistake is added there and the next file read; without, the first one is raised."""
     if not directory.is_dir():
         return []
     entries: list[FaqEntry] = []
     seen: dict[str, FaqEntry] = {}
     # Anything named as a FAQ file is read: a folder or a dangling link so named is a mistake to report.
     for path in sorted(p for p in directory.rglob("*") if p.suffix.lower() in FAQ_SUFFIXES):
-        for entry in parse_faq_file(path):
+        try:
+            parsed = parse_faq_file(path)
+        except DataError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
+        for entry in parsed:
             if entry.id in seen and entry.generated_id:
                 # Two questions whose slugs agree up to the cut (long, similar questions): the later
                 # one's id gets its question's hash, so an owner who wrote no ids never sees a clash.
