@@ -99,3 +99,34 @@ def test_an_faq_entry_whose_anchor_a_heading_of_its_article_takes_is_refused(tmp
     clash = r"a\.yaml:1: entry 'x' has the anchor #faq-x on its article's page, as the heading 'Clash'"
     with pytest.raises(DataError, match=clash):
         load_corpus(site)
+
+
+def test_a_misspelt_front_matter_key_is_named_and_other_keys_are_left_alone(tmp_path: Path) -> None:
+    """'tittle' or 'Date' lose their value silently otherwise; a generator's 'tags' or 'draft' are no
+    mistake (an imported Hugo or Jekyll site has them on every page)."""
+    data = site(tmp_path)
+    guide = data / "articles" / "guide.md"
+    guide.write_text("---\ntags: [setup]\ndraft: false\ntittle: Guide\n---\n\nIntro text.\n")
+    with pytest.raises(
+        DataError,
+        match=r"guide.md:4: the front matter needs a 'title' \(the front matter key "
+        r"'tittle' is not one faqbot reads: did you mean 'title'\? \(keys are lower-case\)\)",
+    ):
+        load_corpus(data)
+    guide.write_text("---\ntitle: Guide\ntags: [setup]\nDate: 2024-05-01\n---\n\nIntro text.\n")
+    corpus = load_corpus(data)
+    assert corpus.warnings == (
+        f"{guide}:4: the front matter key 'Date' is not one faqbot reads: did you mean 'date'? (keys are lower-case)",
+    )
+    assert corpus.articles[0].date == ""
+
+
+def test_a_date_that_is_no_date_is_refused_and_iso_text_is_read(tmp_path: Path) -> None:
+    data = site(tmp_path)
+    guide = data / "articles" / "guide.md"
+    guide.write_text("---\ntitle: Guide\ndate: yesterday\n---\n\nIntro text.\n")
+    with pytest.raises(DataError, match=r"guide.md:3: 'date' must be a date such as 2024-05-01 \(got 'yesterday'\)"):
+        load_corpus(data)
+    for written, read in (('"2024-05-01T10:30:00"', "2024-05-01T10:30:00"), ("'2024-05-01'", "2024-05-01")):
+        guide.write_text(f"---\ntitle: Guide\ndate: {written}\n---\n\nIntro text.\n")
+        assert load_corpus(data).articles[0].date == read

@@ -9,24 +9,20 @@ quote holds each paragraph and its markup (faqbot.content.blocks), for answers c
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from faqbot.content.anchors import INTRODUCTION_ANCHOR, given_anchors, heading_anchor, same_anchor
 from faqbot.content.blocks import PLAIN, Block, Container
+from faqbot.content.front_matter import read_front_matter
 from faqbot.content.markdown import inline_pieces, markdown_parser
 from faqbot.content.sentence_markup import sentence_html
 from faqbot.errors import DataError
-from faqbot.text import has_text, lone_surrogate, read_utf8, slugify
-
-_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate's escape, as written in YAML
+from faqbot.text import has_text, read_utf8, slugify
 
 
 @dataclass(frozen=True)
@@ -70,7 +66,7 @@ def load_articles(
     articles = []
     for path in sorted(p for p in directory.rglob("*") if p.suffix.lower() == ".md"):  # ".MD" too
         try:
-            article = parse_article(path)
+            article = parse_article(path, warnings)
         except EmptyArticle as exc:
             if warnings is not None:
                 warnings.append(f"{exc}: skipped")
@@ -94,18 +90,23 @@ class EmptyArticle(DataError):
     """An article with front matter and headings, but no text under any of them."""
 
 
-def parse_article(path: Path) -> Article:
+def parse_article(path: Path, warnings: list[str] | None = None) -> Article:
+    """One article; DataError with `file:line` when it cannot be read. A front matter key that looks
+    like a misspelling of one faqbot reads ("tittle", "Date") is noted in `warnings`."""
     text = read_utf8(path)
     if not text.strip():
         raise DataError(path, "the file is empty", line=1)
-    meta, body, body_start = _split_front_matter(path, text)
-    title = _required_str(path, meta, "title")
+    front = read_front_matter(path, text)
+    meta, body, body_start = front.meta, front.body, front.body_start
+    if warnings is not None:
+        warnings += front.misspelt
+    title = front.required_str("title")
     # NFC: a file name stored decomposed (as macOS stores them) is the same slug as one typed composed.
     slug = unicodedata.normalize("NFC", str(meta.get("slug") or path.stem).strip())
     if slugify(slug) != slug:
         if meta.get("slug"):
-            line = next((n for n, text in enumerate(text.splitlines(), start=1) if text.startswith("slug:")), 2)
-            raise DataError(path, f"slug {slug!r} must be lower-case letters, digits and hyphens", line=line)
+            message = f"slug {slug!r} must be lower-case letters, digits and hyphens"
+            raise DataError(path, message, line=front.line("slug"))
         raise DataError(
             path,
             f"the file's name makes the slug {slug!r}, which must be lower-case letters, digits and hyphens: "
@@ -113,61 +114,11 @@ def parse_article(path: Path) -> Article:
             line=1,
         )
     url = str(meta.get("url") or f"/articles/{slug}").strip()
-    date = meta.get("date", "")
-    date_text = date.isoformat() if isinstance(date, dt.date) else str(date or "")
+    date_text = front.date()
     sections = _sections(path, body, body_start, title)
     if not any(section.paragraphs for section in sections):
         raise EmptyArticle(path, "the article has no text after its front matter", line=body_start)
     return Article(slug=slug, title=title, url=url, date=date_text, sections=tuple(sections), body=body, path=str(path))
-
-
-def _split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str, int]:
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        raise DataError(
-            path, "an article must start with front matter between '---' lines (title, slug, date, url)", line=1
-        )
-    closing = next((n for n, line in enumerate(lines[1:], start=2) if line.strip() == "---"), None)
-    if closing is None:
-        raise DataError(path, "the front matter is not closed with a '---' line", line=1)
-    try:
-        meta = yaml.safe_load("".join(lines[1 : closing - 1])) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line_no = mark.line + 2 if mark is not None else 1
-        raise DataError(
-            path, f"the front matter is not valid YAML ({getattr(exc, 'problem', exc)})", line=line_no
-        ) from None
-    except (ValueError, OverflowError, RecursionError) as exc:  # YAML, but no value ("date: 2024-02-30")
-        raise DataError(
-            path,
-            f"a front matter value cannot be read ({exc}): quote it to keep it as text",
-            line=_bad_line(lines, closing),
-        ) from None
-    if not isinstance(meta, dict):
-        raise DataError(path, "the front matter must be 'key: value' lines", line=2)
-    broken = next((str(key) for key, value in meta.items() if lone_surrogate(value)), None)
-    if broken is not None:
-        escaped = next((n for n, line in enumerate(lines[1 : closing - 1], start=2) if _ESCAPE.search(line)), 2)
-        raise DataError(path, f"'{broken}' holds a lone surrogate escape (such as \\ud800): remove it", line=escaped)
-    return meta, "".join(lines[closing:]), closing + 1
-
-
-def _bad_line(lines: list[str], closing: int) -> int:
-    """The first front matter line that cannot be read on its own (else the first line of it)."""
-    for number in range(2, closing):
-        try:
-            yaml.safe_load(lines[number - 1])
-        except (yaml.YAMLError, ValueError, OverflowError, RecursionError):
-            return number
-    return 2
-
-
-def _required_str(path: Path, meta: dict[str, object], key: str) -> str:
-    value = meta.get(key)
-    if not isinstance(value, str) or not has_text(value):
-        raise DataError(path, f"the front matter needs a '{key}'", line=2)
-    return value.strip()
 
 
 def inline_text(token: Token) -> str:
