@@ -34,27 +34,32 @@ class FrontMatter:
         """The line that sets `key` (2, the front matter's first, when none does)."""
         return next((n for n, line in enumerate(self.text.splitlines(), start=1) if line.startswith(f"{key}:")), 2)
 
-    @property
-    def misspelt(self) -> list[str]:
-        """`file:line: ...` for each key faqbot does not read that is close to one it does (difflib's
-        ratio 0.75 or more, ignoring case) and not set itself."""
-        notes = []
+    def misspelt_keys(self) -> dict[str, str]:
+        """Each key faqbot does not read that is close to one it does (difflib's ratio 0.75 or more,
+        ignoring case) and not set itself: the key as written -> the key it likely meant."""
+        meant = {}
         for key in map(str, self.meta):
             close = difflib.get_close_matches(key.lower(), KEYS, n=1, cutoff=0.75)
             if key not in KEYS and close and close[0] not in self.meta:
-                notes.append(
-                    f"{self.path}:{self.line(key)}: the front matter key {key!r} is not one faqbot reads: did you "
-                    f"mean '{close[0]}'? (keys are lower-case)"
-                )
-        return notes
+                meant[key] = close[0]
+        return meant
+
+    @property
+    def misspelt(self) -> list[str]:
+        """A `file:line: ...` warning for each of `misspelt_keys`."""
+        return [
+            f"{self.path}:{self.line(key)}: {_did_you_mean(key, meant)}" for key, meant in self.misspelt_keys().items()
+        ]
 
     def required_str(self, key: str) -> str:
         value = self.meta.get(key)
         if isinstance(value, str) and has_text(value):
             return value.strip()
-        meant = next((note.split(": ", 1)[1] for note in self.misspelt if f"mean '{key}'" in note), "")
-        line = self.line(meant.split("'")[1]) if meant else 2
-        raise DataError(self.path, f"the front matter needs a '{key}'" + (f" ({meant})" if meant else ""), line=line)
+        written = next((k for k, meant in self.misspelt_keys().items() if meant == key), None)
+        if written is None:
+            raise DataError(self.path, f"the front matter needs a '{key}'", line=2)
+        message = f"the front matter needs a '{key}' ({_did_you_mean(written, key)})"
+        raise DataError(self.path, message, line=self.line(written))
 
     def date(self) -> str:
         """The date as ISO 8601 text ("" when none is given): the article page shows it in a <time>."""
@@ -104,6 +109,10 @@ def read_front_matter(path: Path, text: str) -> FrontMatter:
         escaped = next((n for n, line in enumerate(lines[1 : closing - 1], start=2) if _ESCAPE.search(line)), 2)
         raise DataError(path, f"'{broken}' holds a lone surrogate escape (such as \\ud800): remove it", line=escaped)
     return FrontMatter(path, text, meta, "".join(lines[closing:]), closing + 1)
+
+
+def _did_you_mean(written: str, meant: str) -> str:
+    return f"the front matter key {written!r} is not one faqbot reads: did you mean '{meant}'? (keys are lower-case)"
 
 
 def _bad_line(lines: list[str], closing: int) -> int:
