@@ -5,6 +5,7 @@ Nothing here is instantiated at import time; the CLI builds a `Settings` and pas
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -126,6 +127,24 @@ class Settings(BaseSettings):
     @classmethod
     def _rate_limit_readable(cls, value: str) -> str:
         parse_rate(value)  # raises ValueError with the accepted forms
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        # Checked here, not per request: a typo ("localhost") made every request a 500.
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or network (as 10.0.0.1, 10.0.0.0/8)") from None
+        return value
+
+    @field_validator("state_dir")
+    @classmethod
+    def _state_dir_is_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is a file, not a folder")
         return value
 
     @field_validator("allowed_origins", "trusted_proxies", mode="before")

@@ -105,9 +105,23 @@ def content_hash(*parts: str, length: int = 16) -> str:
     return digest[:length]
 
 
+def data_files(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files below `directory` whose names end in one of `suffixes` (any case), in path order,
+    leaving out hidden ones and those in hidden folders: an editor's lock file (".#guide.md"), a
+    Mac's "._faq.yaml", a ".git" folder are no content."""
+    return sorted(
+        path
+        for path in directory.rglob("*")
+        if path.suffix.lower() in suffixes
+        and not any(part.startswith(".") for part in path.relative_to(directory).parts)
+    )
+
+
 def read_utf8(path: Path) -> str:
     """A data file's text; not UTF-8 is a DataError at the line of the first bad byte, and so is a
     file that cannot be read (a dangling link, a folder, no permission)."""
+    if path.exists() and not path.is_file() and not path.is_dir():  # a pipe would block the build forever
+        raise DataError(path, "this is not a regular file (a pipe, socket or device): remove it")
     try:
         data = path.read_bytes()
     except OSError as exc:

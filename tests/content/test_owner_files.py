@@ -1,6 +1,7 @@
 """Content files as site owners write them: each field case of the first-day issue as a test."""
 
 import json
+import os
 import unicodedata
 from pathlib import Path
 
@@ -130,3 +131,72 @@ def test_a_date_that_is_no_date_is_refused_and_iso_text_is_read(tmp_path: Path) 
     for written, read in (('"2024-05-01T10:30:00"', "2024-05-01T10:30:00"), ("'2024-05-01'", "2024-05-01")):
         guide.write_text(f"---\ntitle: Guide\ndate: {written}\n---\n\nIntro text.\n")
         assert load_corpus(data).articles[0].date == read
+
+
+def test_hidden_files_are_no_content_and_a_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """An editor's lock file, a Mac's "._" copy and a ".git" folder stopped the build; a FIFO named
+    like an FAQ file made it wait forever."""
+    data = site(tmp_path)
+    (data / "articles" / ".#guide.md").symlink_to("root@host.1234:1700000000")
+    (data / "faq" / "._guide.yaml").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X\xff")
+    (data / "articles" / ".git").mkdir()
+    (data / "articles" / ".git" / "HEAD.md").write_text("x")
+    assert [a.slug for a in load_corpus(data).articles] == ["guide"]
+    os.mkfifo(data / "faq" / "pipe.yaml")
+    with pytest.raises(DataError, match=r"pipe.yaml: this is not a regular file"):
+        load_corpus(data)
+
+
+def test_files_nested_too_deeply_or_holding_a_surrogate_are_named(tmp_path: Path) -> None:
+    data = site(tmp_path)
+    deep = data / "faq" / "deep.json"
+    deep.write_text('[{"question": "q?", "answer": "a", "id": ' + "[" * 5000 + "]" * 5000 + "}]")
+    (data / "faq" / "deep.yaml").write_text("- question: q?\n  answer: a\n  id: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(DataError) as caught:
+        load_corpus(data)
+    assert "deep.json:1: lists or objects are nested too deeply to read" in str(caught.value)
+    assert "deep.yaml:1: lists or objects are nested too deeply to read" in str(caught.value)
+    deep.unlink()
+    (data / "faq" / "deep.yaml").unlink()
+    talk = data / "smalltalk.yaml"
+    talk.write_text('intents:\n- intent: thanks\n  examples: ["thanks"]\n  answer: "ok \\udc00"\n')
+    with pytest.raises(DataError, match=r"smalltalk.yaml:4: a text holds a lone surrogate escape"):
+        load_corpus(data)
+    talk.write_text("intents:\n- intent: thanks\n  examples: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(DataError, match=r"smalltalk.yaml:1: lists are nested too deeply to read"):
+        load_corpus(data)
+
+
+def test_every_mistake_between_files_and_every_duplicate_id_is_named_at_once(tmp_path: Path) -> None:
+    data = site(tmp_path)
+    for name in ("s1", "s2", "s3"):
+        (data / "articles" / f"{name}.md").write_text(f"---\ntitle: {name}\nslug: same\n---\n\nText.\n")
+    (data / "faq" / "a.yaml").write_text("- question: A?\n  answer: a\n  id: dup\n")
+    (data / "faq" / "b.yaml").write_text(
+        "- question: B?\n  answer: b\n  id: dup\n- question: C?\n  answer: c\n  article: nope1\n"
+        "- question: D?\n  answer: d\n  article: nope2\n"
+    )
+    with pytest.raises(DataError) as caught:
+        load_corpus(data)
+    assert "b.yaml:1: duplicate id 'dup'" in str(caught.value)  # each file's own, first
+    (data / "faq" / "b.yaml").write_text(
+        "- question: C?\n  answer: c\n  article: nope1\n- question: D?\n  answer: d\n  article: nope2\n"
+    )
+    with pytest.raises(DataError) as caught:
+        load_corpus(data)
+    message = str(caught.value)
+    assert "s2.md:2: slug 'same' is also used by" in message and "s3.md:2: slug 'same'" in message
+    assert "'article' names 'nope1'" in message and "'article' names 'nope2'" in message
+
+
+def test_windows_line_ends_and_long_code_fences_keep_a_heading_s_given_id(tmp_path: Path) -> None:
+    data = site(tmp_path)
+    (data / "articles" / "crlf.md").write_bytes(
+        b"---\r\ntitle: Bike\r\n---\r\n\r\nSome text.\r\n\r\n## Tyre pressure {#pressure}\r\n\r\nKeep it.\r\n"
+    )
+    (data / "articles" / "fences.md").write_text(
+        "---\ntitle: Fences\n---\n\nText.\n\n````\n```\n````\n\n## Real heading {#real}\n\nMore.\n"
+    )
+    anchors = {a.slug: [(s.title, s.anchor) for s in a.sections] for a in load_corpus(data).articles}
+    assert ("Tyre pressure", "pressure") in anchors["crlf"]
+    assert ("Real heading", "real") in anchors["fences"]

@@ -106,6 +106,12 @@ def test_every_bad_data_file_is_named_by_one_build_and_nothing_is_built(
 def test_a_bad_setting_is_one_line(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["build"], env={**env, "FAQBOT_THRESHOLD": "2"})
     assert result.exit_code == 2 and "bad setting FAQBOT_THRESHOLD" in result.output
+    # Found when read, not on the first request: a typo here made every request of a server a 500.
+    proxies = runner.invoke(app, ["serve"], env={**env, "FAQBOT_TRUSTED_PROXIES": "10.0.0.1,localhost"})
+    assert proxies.exit_code == 2 and "bad setting FAQBOT_TRUSTED_PROXIES" in proxies.output
+    assert "'localhost' is not an IP address or network" in proxies.output
+    state = runner.invoke(app, ["serve"], env={**env, "FAQBOT_STATE_DIR": "/etc/passwd"})
+    assert state.exit_code == 2 and "bad setting FAQBOT_STATE_DIR: Value error, /etc/passwd is a file" in state.output
 
 
 def test_ask_without_an_index_says_what_to_do(env: dict[str, str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
@@ -106,6 +107,8 @@ def test_admin_is_off_without_a_token(fake_settings: Settings, fake_factory: Fac
 
 def test_a_damaged_new_index_keeps_the_old_one_serving(client: TestClient, built: Settings) -> None:
     before = version(client)
+    serving = current_build(built.index_dir)
+    assert serving is not None
     broken = built.index_dir / "builds" / "broken"
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")
@@ -116,6 +119,12 @@ def test_a_damaged_new_index_keeps_the_old_one_serving(client: TestClient, built
     assert client.post("/api/ask", json={"question": "What is green AI?"}).json()["index_version"] == before
     ready = client.get("/readyz").json()
     assert ready["ready"] is True and "no readable manifest" in ready["last_reload_error"]
+    # The README's way back: the link pointed at the build being served again. The watcher finds it
+    # serving already, and the error no longer stands (it stayed, and alerts on it never resolved).
+    swap_in(built.index_dir, serving)
+    engine = client.app.state.engine
+    after = asyncio.run(client.app.state.reloader.reload(engine))  # what the watcher does every interval
+    assert after.answerer is engine.answerer and after.last_reload_error is None
 
 
 def test_build_rebuilds_a_damaged_index_even_when_its_manifest_is_current(

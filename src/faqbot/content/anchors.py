@@ -21,8 +21,9 @@ INTRODUCTION_ANCHOR = "introduction"
 # itself (Pandoc's and kramdown's syntax). Read from the source line, before Markdown reads "_" or "*"
 # in the id as emphasis (Sphinx ids like "object.__init__" are common).
 ANCHOR_ID = r"[\w.:-]+"
-_HEADING_MARK = re.compile(rf"^( {{0,3}}#{{1,2}}[ \t]+.*?\S)[ \t]+\{{#({ANCHOR_ID})\}}[ \t]*#*[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# A line may end in "\r" (a file saved on Windows): markdown-it reads it as a line end, so must this.
+_HEADING_MARK = re.compile(rf"^( {{0,3}}#{{1,2}}[ \t]+.*?\S)[ \t]+\{{#({ANCHOR_ID})\}}[ \t]*#*[ \t\r]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
 
 def given_anchors(body: str) -> tuple[str, dict[int, str]]:
@@ -30,11 +31,14 @@ def given_anchors(body: str) -> tuple[str, dict[int, str]]:
     ids by the heading's line (0-based in the body). Lines in fenced code are left as they are."""
     lines = body.split("\n")
     given: dict[int, str] = {}
-    fence = ""
+    fence = ""  # the open fence's marks: closed (CommonMark) by as many or more of the same, alone on a line
     for number, line in enumerate(lines):
-        opens = _FENCE.match(line)
-        if opens and (not fence or opens.group(1).startswith(fence)):
-            fence = "" if fence else opens.group(1)[:3]
+        marks = _FENCE.match(line)
+        if marks and not fence:
+            fence = marks.group(1)
+            continue
+        if marks and marks.group(1)[0] == fence[0] and len(marks.group(1)) >= len(fence) and not marks.group(2).strip():
+            fence = ""
             continue
         mark = None if fence else _HEADING_MARK.match(line)
         if mark:

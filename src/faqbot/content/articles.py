@@ -22,7 +22,7 @@ from faqbot.content.front_matter import read_front_matter
 from faqbot.content.markdown import inline_pieces, markdown_parser
 from faqbot.content.sentence_markup import sentence_html
 from faqbot.errors import DataError
-from faqbot.text import has_text, read_utf8, slugify
+from faqbot.text import data_files, has_text, read_utf8, slugify
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def load_articles(
     if not directory.is_dir():
         return []
     articles = []
-    for path in sorted(p for p in directory.rglob("*") if p.suffix.lower() == ".md"):  # ".MD" too
+    for path in data_files(directory, (".md",)):  # ".MD" too
         try:
             article = parse_article(path, warnings)
         except EmptyArticle as exc:

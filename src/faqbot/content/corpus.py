@@ -61,9 +61,17 @@ def load_corpus(data_dir: Path) -> Corpus:
     by_slug: dict[str, Article] = {}
     for article in articles:
         if article.slug in by_slug:
-            raise DataError(article.path, f"slug {article.slug!r} is also used by {by_slug[article.slug].path}", line=2)
-        by_slug[article.slug] = article
-    faq = [_link(entry, by_slug) for entry in faq_entries]
+            other = by_slug[article.slug].path
+            errors.append(DataError(article.path, f"slug {article.slug!r} is also used by {other}", line=2))
+        else:
+            by_slug[article.slug] = article
+    faq = []
+    for entry in faq_entries:
+        try:
+            faq.append(_link(entry, by_slug))
+        except DataError as exc:
+            errors.append(exc)
+    raise_all(errors)
     if not articles and not faq:
         raise DataError(data_dir, "no content: add articles/*.md or FAQ files under faq/")
     warnings += _same_questions(faq)

@@ -20,7 +20,7 @@ import yaml
 
 from faqbot.content.markdown import to_plain
 from faqbot.errors import DataError
-from faqbot.text import content_hash, has_text, lone_surrogate, read_utf8, slugify
+from faqbot.text import content_hash, data_files, has_text, lone_surrogate, read_utf8, slugify
 
 FAQ_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
 _KNOWN_KEYS = {"id", "question", "answer", "url", "alternates", "article"}
@@ -60,7 +60,7 @@ def load_faq(directory: Path, errors: list[DataError] | None = None) -> list[Faq
     entries: list[FaqEntry] = []
     seen: dict[str, FaqEntry] = {}
     # Anything named as a FAQ file is read: a folder or a dangling link so named is a mistake to report.
-    for path in sorted(p for p in directory.rglob("*") if p.suffix.lower() in FAQ_SUFFIXES):
+    for path in data_files(directory, FAQ_SUFFIXES):
         try:
             parsed = parse_faq_file(path)
         except DataError as exc:
@@ -75,9 +75,13 @@ def load_faq(directory: Path, errors: list[DataError] | None = None) -> list[Faq
                 entry = replace(entry, id=f"{entry.id}-{content_hash(entry.question, length=8)}")
             if entry.id in seen:
                 first = seen[entry.id]
-                raise DataError(
+                clash = DataError(
                     path, f"duplicate id {entry.id!r} (first used at {first.path}:{first.line})", line=entry.line
                 )
+                if errors is None:
+                    raise clash
+                errors.append(clash)
+                continue
             seen[entry.id] = entry
             entries.append(entry)
     return entries
@@ -88,14 +92,17 @@ def parse_faq_file(path: Path) -> list[FaqEntry]:
     if not text.strip():
         raise DataError(path, "the file is empty: a FAQ file is a list of entries with 'question' and 'answer'", line=1)
     suffix = path.suffix.lower()
-    rows = (
-        _csv_rows(path, text)
-        if suffix == ".csv"
-        else _json_rows(path, text)
-        if suffix == ".json"
-        else _yaml_rows(path, text)
-    )
-    entries = [_entry(path, line, number, row) for number, (line, row) in enumerate(rows, start=1)]
+    try:
+        rows = (
+            _csv_rows(path, text)
+            if suffix == ".csv"
+            else _json_rows(path, text)
+            if suffix == ".json"
+            else _yaml_rows(path, text)
+        )
+        entries = [_entry(path, line, number, row) for number, (line, row) in enumerate(rows, start=1)]
+    except RecursionError:  # JSON or YAML nested past Python's limit
+        raise DataError(path, "lists or objects are nested too deeply to read", line=1) from None
     if not entries:
         raise DataError(path, "the file has no entries", line=1)
     return entries

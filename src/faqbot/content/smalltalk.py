@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from faqbot.errors import DataError
-from faqbot.text import has_text, read_utf8
+from faqbot.text import has_text, lone_surrogate, read_utf8
 
 FILE_NAME = "smalltalk.yaml"
 INTENTS = ("greeting", "thanks", "goodbye", "who_are_you", "what_can_you_do", "human")
@@ -105,6 +105,12 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
         raise DataError(
             path, f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line=mark.line + 1 if mark else 1
         ) from None
+    except RecursionError:
+        raise DataError(path, "lists are nested too deeply to read", line=1) from None
+    if _holds_surrogate(data):  # "\udc00" reads as YAML, but is no text: writing the index failed on it
+        raise DataError(
+            path, "a text holds a lone surrogate escape (such as \\ud800): remove it", line=_surrogate_line(text)
+        )
     if not isinstance(data, dict) or set(data) - {"contact", "intents"}:
         raise DataError(path, "the file has 'contact' (optional) and 'intents' (a list)", line=1)
     contact = data.get("contact") or ""
@@ -157,3 +163,17 @@ def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
 def _line(node: yaml.Node | None, key: str) -> int:
     value = _value(node, key)
     return value.start_mark.line + 1 if value is not None else 1
+
+
+def _surrogate_line(text: str) -> int:
+    """The first line that writes a surrogate's escape (1 when none is found)."""
+    return next((n for n, line in enumerate(text.splitlines(), start=1) if re.search(r"\\u[dD][89a-fA-F]", line)), 1)
+
+
+def _holds_surrogate(value: object) -> bool:
+    """Whether any text in the parsed file (its mappings and lists walked) holds a lone surrogate."""
+    if isinstance(value, dict):
+        return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_surrogate(item) for item in value)
+    return lone_surrogate(value)

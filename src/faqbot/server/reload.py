@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,8 @@ class Reloader:
         async with self._lock:
             target = current_build(self.settings.index_dir)
             if not force and target is not None and target == _serving_build(engine):
-                return engine
+                # Back to the build being served (an operator's rollback): no error stands any more.
+                return replace(engine, last_reload_error=None) if engine.last_reload_error else engine
             if target is None and engine.answerer is not None:
                 return engine  # the index vanished from disk: keep serving what is loaded
             fresh = await asyncio.to_thread(load_engine, self.settings, self.embedder_factory, embedder=engine.embedder)
