@@ -118,13 +118,16 @@ def test_a_set_written_for_other_content_is_refused_not_scored_zero(
     """A site owner who replaced the launch article and runs `faqbot eval` (the launch set by default)
     or `faqbot check --set` with another site's questions is told so, not shown figures of 0."""
     questions = tmp_path / "other-site.yaml"
-    questions.write_text("in_scope:\n  - q: How do I patch a tube?\n    expect: fixing-a-flat\nout_of_scope: []\n")
+    questions.write_text(  # "introduction" is every article's opening: found on any site
+        "in_scope:\n  - q: How do I patch a tube?\n    expect: fixing-a-flat\n  - q: What is the shop?\n"
+        "    expect: introduction\n  - q: Do you sell chains?\n    expect: buy-parts\nout_of_scope: []\n"
+    )
     result = runner.invoke(app, ["check", "--set", str(questions)], env=env)
     assert result.exit_code == 1, result.output
-    assert f"error: {questions}: none of the 1 sources this set expects is in the index" in result.output
+    assert f"error: {questions}: 2 of the 3 sources this set expects are not in the index" in result.output
     assert "hit@1" not in result.output and "Traceback" not in result.output
     settings = fake_settings.model_copy(update={"eval_set": questions, "model": "fake-model", "encoder": "torch"})
-    with pytest.raises(DataError, match="none of the 1 sources this set expects is in the index"):
+    with pytest.raises(DataError, match="2 of the 3 sources this set expects are not in the index"):
         runs.evaluate_index(settings, embedder_factory=fake_factory)  # what `faqbot eval` runs
 
 

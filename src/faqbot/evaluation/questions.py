@@ -15,8 +15,9 @@ from typing import Literal
 
 import yaml
 
+from faqbot.content.faq import TextLoader
 from faqbot.errors import DataError
-from faqbot.text import has_text
+from faqbot.text import has_text, lone_surrogate
 
 Kind = Literal["in", "far", "near"]
 
@@ -32,7 +33,10 @@ class EvalQuestion:
 def load_questions(path: Path) -> list[EvalQuestion]:
     """The questions of the set in `path`; DataError naming the entry when one is malformed."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # Read as FAQ files are (every value the text written): "expect: 007" names the entry "007".
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=TextLoader)  # noqa: S506
+    except RecursionError:
+        raise DataError(path, "lists or mappings are nested too deeply to read") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "not valid YAML"
@@ -43,6 +47,17 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         data = {"in_scope": data}
     if not isinstance(data, dict):
         raise DataError(path, "an evaluation set has 'in_scope' and 'out_of_scope' lists")
+    for part in ("in_scope", "out_of_scope"):
+        if not isinstance(data.get(part) or [], list):
+            raise DataError(path, f"'{part}' must be a list of questions")
+    asked = [
+        item.get("q")
+        for part in ("in_scope", "out_of_scope")
+        for item in data.get(part) or []
+        if isinstance(item, dict)
+    ]
+    if any(lone_surrogate(q) for q in asked):
+        raise DataError(path, "a question holds a lone surrogate escape (such as \\ud800): remove it")
     questions: list[EvalQuestion] = []
     for number, item in enumerate(data.get("in_scope") or [], start=1):
         spans = item.get("spans") if isinstance(item, dict) else None

@@ -32,12 +32,16 @@ OWNERS_SET = "eval/site.yaml"  # under the data directory: a site owner's own qu
 def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Report:
     questions = load_questions(questions_file)
     expected = {q.expect for q in questions if q.expect is not None}
-    if expected and expected.isdisjoint(label(doc) for doc in answerer.index.docs):
-        # Every figure would be 0 and read as the bot's failure: a set written for other content
+    found = expected & {label(doc) for doc in answerer.index.docs}
+    if expected and len(found) * 2 < len(expected):
+        # The figures would be near 0 and read as the bot's failure: a set written for other content
         # (the launch article's, the default, once a site has its own) is a mistake to name instead.
+        # Not "none found": every article has an "introduction", which such sets expect too. A set
+        # with a few stale labels is scored, and they are listed.
         raise DataError(
             questions_file,
-            f"none of the {len(expected)} sources this set expects is in the index: it was written for other "
+            f"{len(expected) - len(found)} of the {len(expected)} sources this set expects are not in the index: "
+            "it was written for other "
             f"content. Write questions about this site in {OWNERS_SET} under the data directory (`faqbot check` "
             "runs them) or name a set with --set",
         )

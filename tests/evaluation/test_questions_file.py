@@ -1,0 +1,32 @@
+"""An evaluation set as an owner writes it: read as FAQ files are, its mistakes named, never a traceback."""
+
+from pathlib import Path
+
+import pytest
+
+from faqbot.errors import DataError
+from faqbot.evaluation.questions import load_questions
+
+
+def test_values_are_the_text_written_as_in_faq_files(tmp_path: Path) -> None:
+    """An FAQ entry "id: 007" is the entry "007"; an eval set's "expect: 007" named entry 7."""
+    path = tmp_path / "set.yaml"
+    path.write_text("in_scope:\n  - q: 0\n    expect: 007\n  - q: Which version?\n    spans: [1.10]\n")
+    first, second = load_questions(path)
+    assert (first.q, first.expect) == ("0", "007") and second.spans == ("1.10",)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("in_scope: 5\n", "'in_scope' must be a list of questions"),
+        ("out_of_scope: true\n", "'out_of_scope' must be a list of questions"),
+        ('in_scope:\n  - q: "\\ud800"\n    expect: x\n', "a question holds a lone surrogate escape"),
+        ("in_scope: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply to read"),
+    ],
+)
+def test_a_malformed_set_is_named_not_a_traceback(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text(text)
+    with pytest.raises(DataError, match=message):
+        load_questions(path)
