@@ -101,6 +101,9 @@ def test_smalltalk_is_read_from_the_sites_file_over_the_built_in_replies(tmp_pat
     assert "mailto:help@example.org" in (talk.reply("can I talk to a person?") or "")
     assert talk.reply("what is green ai?") is None
     assert talk.strip_greeting("ahoy, what is green AI?") == "what is green AI?"
+    assert talk.reply("hello") == "Ahoy! Ask away."  # the built-in examples stay with the new reply
+    (tmp_path / "smalltalk.yaml").write_text('intents:\n  - intent: thanks\n    answer: "Any time!"\n')
+    assert load_smalltalk(tmp_path).reply("thank you") == "Any time!"  # a reply alone changes the reply
 
 
 def test_without_a_contact_talk_to_a_person_says_so_plainly(tmp_path: Path) -> None:

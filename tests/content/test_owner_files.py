@@ -120,6 +120,11 @@ def test_a_misspelt_front_matter_key_is_named_and_other_keys_are_left_alone(tmp_
         f"{guide}:4: the front matter key 'Date' is not one faqbot reads: did you mean 'date'? (keys are lower-case)",
     )
     assert corpus.articles[0].date == ""
+    guide.write_text("---\ntitle: Guide\ntittle: Guide, 2nd edition\n---\n\nIntro text.\n")
+    assert load_corpus(data).warnings == (
+        f"{guide}:3: the front matter key 'tittle' is not one faqbot reads: did you mean 'title'? (keys are "
+        "lower-case)",
+    )
 
 
 def test_a_date_that_is_no_date_is_refused_and_iso_text_is_read(tmp_path: Path) -> None:

@@ -36,11 +36,12 @@ class FrontMatter:
 
     def misspelt_keys(self) -> dict[str, str]:
         """Each key faqbot does not read that is close to one it does (difflib's ratio 0.75 or more,
-        ignoring case) and not set itself: the key as written -> the key it likely meant."""
+        ignoring case): the key as written -> the key it likely meant. Also when that key is set too
+        ("tittle" beside "title"): its value is lost either way."""
         meant = {}
         for key in map(str, self.meta):
             close = difflib.get_close_matches(key.lower(), KEYS, n=1, cutoff=0.75)
-            if key not in KEYS and close and close[0] not in self.meta:
+            if key not in KEYS and close:
                 meant[key] = close[0]
         return meant
 

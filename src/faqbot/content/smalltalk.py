@@ -9,8 +9,9 @@ checked like FAQ files, a mistake stopping the build with `file:line`:
         examples: ["hi", "hello", "good morning"]
         answer: "Hello! Ask me anything about this site."
 
-Every intent needs `examples` (what readers type, matched whole, ignoring case and punctuation) and
-`answer`. Intents not in the file keep their built-in replies. In the `human` intent's answer,
+Every intent needs `answer`; its `examples` (what readers type, matched whole, ignoring case and
+punctuation) are added to the built-in ones, which it keeps when it gives none. Intents not in the
+file keep their built-in replies. In the `human` intent's answer,
 `{contact}` stands for the contact address.
 """
 
@@ -127,7 +128,10 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
         if not isinstance(item, dict) or item.get("intent") not in INTENTS:
             raise DataError(path, f"each intent needs 'intent': one of {', '.join(INTENTS)}", line=line, entry=where)
         examples, answer = item.get("examples"), item.get("answer")
-        if (
+        known = base.get(item["intent"], ([], ""))[0]
+        if examples is None and known:  # a new reply in the site's words, readers' words as built in
+            examples = []
+        elif (
             not isinstance(examples, list)
             or not examples
             or not all(isinstance(e, str) and has_text(normalise(e)) for e in examples)  # not '?' alone
@@ -137,7 +141,7 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
             raise DataError(
                 path, "'answer' must be text (quote it if it is yes/no/on/off or a number)", line=line, entry=where
             )
-        chosen[item["intent"]] = (examples, answer.strip())
+        chosen[item["intent"]] = ([*examples, *known], answer.strip())  # the site's examples and the built-in ones
     missing = set(INTENTS) - set(chosen)
     if missing:  # only the built-in file can miss one: a site's file is laid over it
         raise DataError(path, f"no reply for {', '.join(sorted(missing))}", line=1)
