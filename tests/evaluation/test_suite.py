@@ -9,7 +9,7 @@ from faqbot.content.corpus import load_corpus
 from faqbot.embedding.embedder import Embedder
 from faqbot.evaluation.metrics import label
 from faqbot.evaluation.questions import holds_span, load_questions
-from faqbot.evaluation.runs import evaluate_suite
+from faqbot.evaluation.runs import EVAL_INDEXES, evaluate_suite
 from faqbot.evaluation.squad import convert as convert_squad
 from faqbot.evaluation.suite import load_suite
 from faqbot.index.read import iter_docs
@@ -111,6 +111,12 @@ def test_conversations_hold_their_floor_and_beat_history_ignored(tmp_path: Path,
     assert with_history["turns"] >= 0.83 and with_history["follow_up"] >= without["follow_up"] + 0.25
     assert with_history["smalltalk"] >= 0.95 and with_history["false_smalltalk"] == 0
     assert with_history["off_topic"] == 1.0 and with_history["switch"] >= without["switch"]
+    # A site owner's own dialogue file (`faqbot eval --dialogues --set FILE`), played on their index:
+    # here the launch file on the index the suite built of the launch content, with the same figures.
+    own = settings.model_copy(update={"index_dir": settings.index_dir / EVAL_INDEXES / "launch"})
+    file = SUITE.parent / "dialogues.yaml"
+    [(name, again)] = evaluate_dialogues(own, embedder_factory=lambda model: real_embedder, dialogues=file).items()
+    assert name == "dialogues.yaml" and dialogue_metrics(again.with_history) == with_history
     # Written blind to the method, in another domain: history helps, and never costs an off-topic decline.
     ours, baseline, asked = played["bikeshop"]
     with_history, without = dialogue_metrics(ours), dialogue_metrics(baseline)

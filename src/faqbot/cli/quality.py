@@ -21,7 +21,8 @@ def eval_command(
         bool,
         typer.Option(
             "--dialogues",
-            help="Play the suite's dialogue sets (data/eval/dialogues.yaml, ...), with and without history.",
+            help="Play the suite's dialogue sets (data/eval/dialogues.yaml, ...), with and without history; "
+            "with --set, that dialogue file on this site's index.",
         ),
     ] = False,
     only: Annotated[list[str] | None, typer.Option("--only", help="With --suite: only this set (repeatable).")] = None,
@@ -44,7 +45,7 @@ def eval_command(
             from faqbot.evaluation.dialogues import dialogue_metrics, format_dialogues
             from faqbot.evaluation.runs import evaluate_dialogues
 
-            played = evaluate_dialogues(settings, progress=not as_json)
+            played = evaluate_dialogues(settings, progress=not as_json, dialogues=eval_set)
             if as_json:
                 figures = {
                     name: {way: dialogue_metrics(results) for way, results in runs._asdict().items()}

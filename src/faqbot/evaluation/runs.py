@@ -15,7 +15,7 @@ from faqbot.answering.answerer import Answerer
 from faqbot.embedding.embedder import Embedder, load_embedder
 from faqbot.embedding.query_encoder import load_query_encoder
 from faqbot.errors import DataError
-from faqbot.evaluation.dialogues import Played, load_dialogues, play
+from faqbot.evaluation.dialogues import DialogueTurn, Played, load_dialogues, play
 from faqbot.evaluation.metrics import Report, evaluate, label
 from faqbot.evaluation.questions import load_questions
 from faqbot.evaluation.stackfaq import convert
@@ -190,22 +190,35 @@ def _share_encoder_exports(main: Path, index_dir: Path) -> None:
 
 
 def evaluate_dialogues(
-    settings: Settings, *, embedder_factory: Callable[[str], Embedder] = load_embedder, progress: bool = False
+    settings: Settings,
+    *,
+    embedder_factory: Callable[[str], Embedder] = load_embedder,
+    progress: bool = False,
+    dialogues: Path | None = None,
 ) -> dict[str, Played]:
     """Every dialogue set of the suite (a set's `dialogues`), each played on its set's content with
-    history, with history ignored (the baseline) and with the questions alone, by set name."""
+    history, with history ignored (the baseline) and with the questions alone, by set name. With
+    `dialogues` (a file in the same format), that file alone, on the index `faqbot build` made."""
     factory = _shared(embedder_factory)
+    if dialogues is not None:
+        conversations = load_dialogues(dialogues)
+        answerer = _answerer(settings, load_index(settings.index_dir, model=settings.model), factory)
+        return {dialogues.name: _play_three_ways(answerer, conversations)}
     played = {}
     for eval_set in load_suite(settings.eval_suite):
         if eval_set.dialogues is None or eval_set.data is None:
             continue
         conversations = load_dialogues(eval_set.dialogues)
         answerer = _set_answerer(settings, eval_set.name, eval_set.data, factory, progress)
-        played[eval_set.name] = Played(
-            play(answerer, conversations),
-            play(answerer, conversations, history="none"),
-            play(answerer, conversations, history="questions"),
-        )
+        played[eval_set.name] = _play_three_ways(answerer, conversations)
     if not played:
         raise DataError(settings.eval_suite, "no set of the suite has 'dialogues'")
     return played
+
+
+def _play_three_ways(answerer: Answerer, conversations: dict[str, list[DialogueTurn]]) -> Played:
+    return Played(
+        play(answerer, conversations),
+        play(answerer, conversations, history="none"),
+        play(answerer, conversations, history="questions"),
+    )
