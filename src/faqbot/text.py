@@ -7,6 +7,7 @@ import hashlib
 import re
 import unicodedata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from faqbot.errors import DataError
 
@@ -154,3 +155,15 @@ def lone_surrogate(value: object) -> bool:
     JSON and YAML escape syntax, but no UTF-8 text can hold it, so nothing could store or hash it."""
     texts = value if isinstance(value, list) else [value]
     return any(isinstance(text, str) and _SURROGATE.search(text) is not None for text in texts)
+
+
+def link_problem(url: str) -> str | None:
+    """Why `url` cannot be a source's link (None when it can): readers and integrators follow these
+    links, so only web addresses (http, https), paths on this site ("/faq", "guide#setup") and mailto:
+    or tel: are; a javascript: or data: link would run or show whatever it holds."""
+    if any(char.isspace() or unicodedata.category(char) == "Cc" for char in url):
+        return "a link has no spaces or control characters"
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("", "http", "https", "mailto", "tel"):
+        return f"a link is a web address (http, https), a path on this site, mailto: or tel:, not {scheme}:"
+    return None

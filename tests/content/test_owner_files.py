@@ -205,3 +205,25 @@ def test_windows_line_ends_and_long_code_fences_keep_a_heading_s_given_id(tmp_pa
     anchors = {a.slug: [(s.title, s.anchor) for s in a.sections] for a in load_corpus(data).articles}
     assert ("Tyre pressure", "pressure") in anchors["crlf"]
     assert ("Real heading", "real") in anchors["fences"]
+
+
+def test_a_link_that_would_run_code_is_refused_in_front_matter_and_faq_files(tmp_path: Path) -> None:
+    data = site(tmp_path)
+    guide = data / "articles" / "guide.md"
+    guide.write_text('---\ntitle: Guide\nurl: "javascript:alert(1)"\n---\n\nIntro text.\n')
+    with pytest.raises(DataError, match=r"guide.md:3: 'url' 'javascript:alert\(1\)': a link is a web address"):
+        load_corpus(data)
+    guide.write_text("---\ntitle: Guide\nurl: [a, b]\n---\n\nIntro text.\n")
+    with pytest.raises(DataError, match=r"guide.md:3: 'url' must be text"):
+        load_corpus(data)
+    guide.write_text("---\ntitle: Guide\nurl: https://example.org/guide\n---\n\nIntro text.\n")
+    faq = data / "faq" / "links.yaml"
+    faq.write_text("- question: Q?\n  answer: a\n  url: 'data:text/html,<script>x</script>'\n")
+    with pytest.raises(DataError, match=r"links.yaml:1 \(entry 1\): 'url' 'data:text/html"):
+        load_corpus(data)
+    faq.write_text(
+        "- question: Q?\n  answer: a\n  url: mailto:help@example.org\n- question: R?\n  answer: b\n  url: /faq#r\n"
+    )
+    corpus = load_corpus(data)
+    assert corpus.articles[0].url == "https://example.org/guide"
+    assert [e.url for e in corpus.faq] == ["mailto:help@example.org", "/faq#r"]

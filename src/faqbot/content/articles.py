@@ -22,7 +22,7 @@ from faqbot.content.front_matter import read_front_matter
 from faqbot.content.markdown import inline_pieces, markdown_parser
 from faqbot.content.sentence_markup import sentence_html
 from faqbot.errors import DataError
-from faqbot.text import data_files, has_text, read_utf8, slugify
+from faqbot.text import data_files, has_text, link_problem, read_utf8, slugify
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,13 @@ def parse_article(path: Path, warnings: list[str] | None = None) -> Article:
             "rename the file or give a 'slug' in the front matter",
             line=1,
         )
-    url = str(meta.get("url") or f"/articles/{slug}").strip()
+    given_url = meta.get("url")
+    if given_url is not None and not isinstance(given_url, str):
+        raise DataError(path, "'url' must be text (a link)", line=front.line("url"))
+    url = (given_url or f"/articles/{slug}").strip()
+    bad_link = link_problem(url)
+    if bad_link:
+        raise DataError(path, f"'url' {url!r}: {bad_link}", line=front.line("url"))
     date_text = front.date()
     sections = _sections(path, body, body_start, title)
     if not any(section.paragraphs for section in sections):

@@ -20,7 +20,7 @@ import yaml
 
 from faqbot.content.markdown import to_plain
 from faqbot.errors import DataError
-from faqbot.text import content_hash, data_files, has_text, lone_surrogate, read_utf8, slugify
+from faqbot.text import content_hash, data_files, has_text, link_problem, lone_surrogate, read_utf8, slugify
 
 FAQ_SUFFIXES = (".json", ".yaml", ".yml", ".csv")
 _KNOWN_KEYS = {"id", "question", "answer", "url", "alternates", "article"}
@@ -259,6 +259,9 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
     article = row.get("article") or ""
     if not isinstance(url, str) or not isinstance(article, str):
         raise DataError(path, "'url' and 'article' must be strings", line=line, entry=f"entry {number}")
+    bad_link = link_problem(url.strip())
+    if bad_link:
+        raise DataError(path, f"'url' {url.strip()!r}: {bad_link}", line=line, entry=f"entry {number}")
     return FaqEntry(
         id=entry_id,
         question=question,
