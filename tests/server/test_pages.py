@@ -48,6 +48,10 @@ def test_pages_list_render_and_carry_the_widget_with_security_headers(client: Te
 def test_an_unknown_article_is_a_404(client: TestClient) -> None:
     response = client.get("/articles/nope")
     assert response.status_code == 404 and response.json()["error"] == "no article 'nope'"
+    browser = client.get("/articles/nope", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.status_code == 404 and browser.headers["content-type"].startswith("text/html")
+    assert "No article here" in browser.text and '<script src="/static/widget.js?v=' in browser.text
+    assert "unsafe-inline" not in browser.headers["content-security-policy"]
 
 
 def test_article_markup_goes_through_the_allow_list(

@@ -47,9 +47,11 @@ def render_article_html(article: Article) -> str:
     return introduction + sanitise(html, article=True)
 
 
-def _page(templates: Jinja2Templates, request: Request, name: str, context: Mapping[str, object]) -> HTMLResponse:
+def _page(
+    templates: Jinja2Templates, request: Request, name: str, context: Mapping[str, object], *, status_code: int = 200
+) -> HTMLResponse:
     site_name = request.app.state.settings.site_name or "faqbot"
-    response = templates.TemplateResponse(request, name, {"site_name": site_name, **context})
+    response = templates.TemplateResponse(request, name, {"site_name": site_name, **context}, status_code=status_code)
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response
 
@@ -64,7 +66,9 @@ def home(request: Request, answerer: AnswererDep, templates: TemplatesDep) -> HT
 def article_page(slug: str, request: Request, answerer: AnswererDep, templates: TemplatesDep) -> HTMLResponse:
     article = next((a for a in answerer.index.articles if a.slug == slug), None)
     if article is None:
-        raise HTTPException(status_code=404, detail=f"no article {slug!r}")
+        if "text/html" not in request.headers.get("accept", ""):  # a script or a link checker: the JSON error
+            raise HTTPException(status_code=404, detail=f"no article {slug!r}")
+        return _page(templates, request, "not_found.html", {}, status_code=404)  # a reader, from an old link
     context = {
         "article": article,
         "body": render_article_html(article),
