@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from faqbot.content.corpus import load_corpus
 from faqbot.importing.fetch import USER_AGENT, Fetcher
 from faqbot.importing.run import ImportOptions, ImportReport, import_sources
 from tests.conftest import FIXTURES
@@ -167,12 +168,17 @@ def test_files_it_did_not_write_or_that_were_edited_are_left_alone(site: Site, t
     own = data / "articles" / "faq.md"
     own.parent.mkdir(parents=True)
     own.write_text("---\ntitle: The owner's own FAQ page\n---\n\nWritten by hand.\n")
+    # An article written by hand under another file name, with the slug a page would take.
+    notes = "---\ntitle: Notes\nslug: running-models-locally\n---\n\nBy hand.\n"
+    (data / "articles" / "notes.md").write_text(notes)
     report = run([site.url("/sitemap.xml")], data)
-    assert (site.url("/help/faq/"), "articles/faq.md exists and was not written by faqbot import: left alone") in (
-        report.problems
-    )
+    assert all("faq.md" not in reason for _, reason in report.problems)
     assert own.read_text().startswith("---\ntitle: The owner's own FAQ page")
-    assert not (data / "faq" / "faq.yaml").exists()
+    assert (data / "articles" / "help-faq.md").exists() and not (data / "faq" / "faq.yaml").exists()
+    # The page's own slug is the owner's: imported under its whole path (two of one slug stop a build).
+    assert not (data / "articles" / "running-models-locally.md").exists()
+    assert (data / "articles" / "articles-running-models-locally.md").exists()
+    load_corpus(data)  # and builds
 
     edited = data / "articles" / "green-ai-in-practice.md"
     edited.write_text(edited.read_text() + "\nA paragraph the owner added.\n")
