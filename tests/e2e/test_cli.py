@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -112,6 +113,16 @@ def test_a_bad_setting_is_one_line(env: dict[str, str]) -> None:
     assert "'localhost' is not an IP address or network" in proxies.output
     state = runner.invoke(app, ["serve"], env={**env, "FAQBOT_STATE_DIR": "/etc/passwd"})
     assert state.exit_code == 2 and "bad setting FAQBOT_STATE_DIR: Value error, /etc/passwd is a file" in state.output
+
+
+def test_serve_on_a_port_in_use_says_so_before_claiming_to_serve(env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port)], env=env)
+    assert result.exit_code == 3 and f"error: cannot serve on 127.0.0.1:{port}: Address already in use" in result.output
+    assert "serving on" not in result.output and "Traceback" not in result.output
 
 
 def test_ask_without_an_index_says_what_to_do(env: dict[str, str]) -> None:

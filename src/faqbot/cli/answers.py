@@ -73,6 +73,9 @@ def serve(
 
     configure_logging(settings.log_format)
     leave_cores_to_encoders()
+    problem = _cannot_listen(settings.host, settings.port)
+    if problem:  # said before "serving on", which would not be true
+        fail(f"cannot serve on {settings.host}:{settings.port}: {problem}", 3)
     typer.echo(f"faqbot serving on http://{settings.host}:{settings.port}")
     # faqbot logs each request itself (with its id, as JSON when asked); uvicorn's access log would repeat it.
     # And it decides itself whose X-Forwarded-For to believe (FAQBOT_TRUSTED_PROXIES): uvicorn's own
@@ -86,3 +89,18 @@ def serve(
         proxy_headers=False,
         http=whole_response_protocol(),  # a replica killed mid-response sends nothing rather than half
     )
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen there (the port taken, the address not this machine's), or None.
+    A socket bound and closed at once, as uvicorn binds it next (SO_REUSEADDR)."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
