@@ -199,8 +199,11 @@ def test_every_id_on_an_article_page_is_one_element_and_its_section_anchor(
     "## Introduction" opening the article, and a heading inside a quote (no section, so no anchor):
     each id on the page is there once, and each section's link lands on its heading."""
     (fake_settings.data_dir / "articles" / "shop.md").write_text(
-        "---\ntitle: Shop\n---\n\n## Introduction\n\nWe fix bikes.\n\n## FAQ\n\nAsk at the counter.\n\n"
-        "## Main\n\nThe main workshop is upstairs.\n\n> ## Introduction\n>\n> A quoted heading.\n"
+        '---\ntitle: Shop\n---\n\n<h3 id="main">Raw, before its section</h3>\n\n## Introduction\n\nWe fix bikes.\n\n'
+        "## FAQ\n\nAsk at the counter.\n\n## Main\n\nThe main workshop is upstairs.\n\n> ## Introduction\n>\n"
+        '> A quoted heading.\n\n<h3 id="faq-shop-do-you-fix-bikes">Raw, an FAQ entry\'s id</h3>\n\n'
+        '<h3 id="faqbot-section:faq">Raw, the mark</h3>\n\n<h3 id="hours">Raw, its own</h3>\n\n'
+        '<h3 id="hours">Raw, again</h3>\n'
     )
     (fake_settings.data_dir / "faq" / "shop.yaml").write_text("- question: Do you fix bikes?\n  answer: Yes.\n")
     build_index(fake_settings, embedder_factory=fake_factory)
@@ -208,6 +211,7 @@ def test_every_id_on_an_article_page_is_one_element_and_its_section_anchor(
         html = c.get("/articles/shop").text
     ids = re.findall(r' id="([^"]+)"', html)
     assert len(ids) == len(set(ids)), ids
-    assert {"introduction", "faq", "main", "faq-shop-do-you-fix-bikes"} <= set(ids)
+    assert {"introduction", "faq", "main", "faq-shop-do-you-fix-bikes", "hours"} <= set(ids)
+    assert "faqbot-section" not in html
     assert '<h2 id="faq">FAQ</h2>' in html and '<h2 id="main">Main</h2>' in html
     assert '<h2 id="introduction">Introduction</h2>' in html and "<h2>Introduction</h2>" in html

@@ -11,6 +11,7 @@ matches nothing), a list item on a line of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import lxml.html
@@ -40,16 +41,24 @@ def markdown_parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True})
 
 
-def sanitise(html: str, *, article: bool = False, inline: bool = False) -> str:
+def sanitise(
+    html: str, *, article: bool = False, inline: bool = False, ids: Callable[[str], str | None] | None = None
+) -> str:
     """`html` with only the allow-listed tags and attributes: an answer's, an article page's, or
-    (`inline`) those that may sit inside a paragraph or list item of an answer."""
+    (`inline`) those that may sit inside a paragraph or list item of an answer. With `ids`, each
+    `id` is what `ids(value)` makes of it (None: dropped)."""
     tags = ARTICLE_TAGS if article else INLINE_TAGS if inline else ANSWER_TAGS
+
+    def keep_id(element: str, attribute: str, value: str) -> str | None:
+        return value if attribute != "id" or ids is None else ids(value)
+
     return nh3.clean(
         html,
         tags=set(tags),
         attributes={k: set(v) for k, v in (ARTICLE_ATTRIBUTES if article else ANSWER_ATTRIBUTES).items()},
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
+        attribute_filter=keep_id if ids is not None else None,
     )
 
 

@@ -25,6 +25,9 @@ PAGE_CSP = (
 )
 
 
+_SECTION_MARK = "faqbot-section:"  # before a section heading's id until the page's ids are checked
+
+
 def render_article_html(article: Article) -> str:
     """The article's Markdown as HTML through the article allow-list (faqbot.content.markdown), an id on
     every section heading (a heading inside a list or quote starts no section: no id, as no anchor), and
@@ -39,12 +42,29 @@ def render_article_html(article: Article) -> str:
             heading: Token = tokens[index + 1]
             if token.level == 0:  # as faqbot.content.articles reads sections
                 anchors.add(anchor := heading_anchor(token, inline_text(heading), given))
-                token.attrSet("id", anchor)
+                token.attrSet("id", _SECTION_MARK + anchor)  # told apart from an id of the article's HTML
             if token.tag == "h1":
                 token.tag = tokens[index + 2].tag = "h2"  # the page title is the only h1
     html: str = parser.renderer.render(tokens, parser.options, {})
     introduction = "" if INTRODUCTION_ANCHOR in anchors else f'<div id="{INTRODUCTION_ANCHOR}"></div>'
-    return introduction + sanitise(html, article=True)
+    # An id written in the article's own HTML (<h3 id="lamps">) is kept unless the page has it: a
+    # section's anchor (the link answers give), an FAQ entry's, the introduction's, or an earlier one.
+    taken = anchors | {INTRODUCTION_ANCHOR}
+    placed: set[str] = set()  # the section anchors given so far (the HTML might write the mark too)
+
+    def page_id(value: str) -> str | None:
+        if value.startswith(_SECTION_MARK):
+            anchor = value[len(_SECTION_MARK) :]
+            if anchor not in anchors or anchor in placed:
+                return None
+            placed.add(anchor)
+            return anchor
+        if value in taken or value.startswith(FAQ_ANCHOR_PREFIX):
+            return None
+        taken.add(value)
+        return value
+
+    return introduction + sanitise(html, article=True, ids=page_id)
 
 
 def _page(
