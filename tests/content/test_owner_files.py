@@ -227,3 +227,21 @@ def test_a_link_that_would_run_code_is_refused_in_front_matter_and_faq_files(tmp
     corpus = load_corpus(data)
     assert corpus.articles[0].url == "https://example.org/guide"
     assert [e.url for e in corpus.faq] == ["mailto:help@example.org", "/faq#r"]
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("title: 1984", r"guide.md:2: 'title' must be text: quote it"),
+        ("title: Guide\nslug: yes", r"guide.md:3: 'slug' must be text: quote it"),
+        ("title: Guide\ndate: [2024-01-01]", r"guide.md:3: 'date' must be one date such as 2024-05-01"),
+        ("title: Guide\ndate : yesterday", r"guide.md:3: 'date' must be a date such as 2024-05-01 \(got 'yesterday'\)"),
+    ],
+)
+def test_front_matter_values_yaml_reads_as_no_text_are_named_at_their_line(
+    tmp_path: Path, front: str, message: str
+) -> None:
+    data = site(tmp_path)
+    (data / "articles" / "guide.md").write_text(f"---\n{front}\n---\n\nIntro text.\n")
+    with pytest.raises(DataError, match=message):
+        load_corpus(data)

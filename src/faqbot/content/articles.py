@@ -102,6 +102,8 @@ def parse_article(path: Path, warnings: list[str] | None = None) -> Article:
         warnings += front.misspelt
     title = front.required_str("title")
     # NFC: a file name stored decomposed (as macOS stores them) is the same slug as one typed composed.
+    if meta.get("slug") is not None and not isinstance(meta["slug"], str):  # "slug: yes" read as True
+        raise DataError(path, "'slug' must be text: quote it (slug: \"...\")", line=front.line("slug"))
     slug = unicodedata.normalize("NFC", str(meta.get("slug") or path.stem).strip())
     if slugify(slug) != slug:
         if meta.get("slug"):

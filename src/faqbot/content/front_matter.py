@@ -32,7 +32,8 @@ class FrontMatter:
 
     def line(self, key: str) -> int:
         """The line that sets `key` (2, the front matter's first, when none does)."""
-        return next((n for n, line in enumerate(self.text.splitlines(), start=1) if line.startswith(f"{key}:")), 2)
+        sets = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*:""")  # "date:", "date :", '"date":'
+        return next((n for n, line in enumerate(self.text.splitlines(), start=1) if sets.match(line)), 2)
 
     def misspelt_keys(self) -> dict[str, str]:
         """Each key faqbot does not read that is close to one it does (difflib's ratio 0.75 or more,
@@ -56,6 +57,8 @@ class FrontMatter:
         value = self.meta.get(key)
         if isinstance(value, str) and has_text(value):
             return value.strip()
+        if value is not None and not isinstance(value, str):  # "title: 1984", "title: Yes": YAML read no text
+            raise DataError(self.path, f"'{key}' must be text: quote it ({key}: \"...\")", line=self.line(key))
         written = next((k for k, meant in self.misspelt_keys().items() if meant == key), None)
         if written is None:
             raise DataError(self.path, f"the front matter needs a '{key}'", line=2)
@@ -69,6 +72,8 @@ class FrontMatter:
             return ""
         if isinstance(value, dt.date):  # YAML reads 2024-05-01 (with a time: a datetime) as a date
             return value.isoformat()
+        if not isinstance(value, str | int):  # a list, a mapping, yes/no
+            raise DataError(self.path, "'date' must be one date such as 2024-05-01", line=self.line("date"))
         text = str(value).strip()
         for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
             try:
