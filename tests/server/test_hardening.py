@@ -186,6 +186,7 @@ def test_rate_limit_gives_429_with_retry_after(built: Settings, fake_factory: Fa
         assert codes == [200, 200, 200, 429]
         limited = c.post("/api/feedback", json={"answer_id": "a", "helpful": True})
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        assert f"try again in {limited.headers['retry-after']} s" in limited.json()["error"]  # never "in 0 s"
         assert "too many requests" in limited.json()["error"]
         # Without a trusted proxy, a forged X-Forwarded-For does not buy a new bucket.
         forged = c.post("/api/ask", json={"question": "x"}, headers={"X-Forwarded-For": "203.0.113.9"})

@@ -43,7 +43,8 @@ def ask(
     )
     if answer.suggestions:
         typer.echo("Did you mean: " + " | ".join(answer.suggestions))
-    typer.echo("Sources:")
+    if answer.sources:  # small talk has none
+        typer.echo("Sources:")
     for source in answer.sources:
         typer.echo(f"  {source.score:.3f}  {source.title} › {source.section}  {source.url}")
 

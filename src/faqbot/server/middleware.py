@@ -102,10 +102,11 @@ class RequestContext:
             wait = self.limiter.take(client)
         try:
             if wait > 0:
+                seconds = max(1, round(wait + 0.5))  # whole seconds, never 0: the body says what the header does
                 refusal = JSONResponse(
-                    {"error": f"too many requests: try again in {wait:.0f} s", "details": []},
+                    {"error": f"too many requests: try again in {seconds} s", "details": []},
                     status_code=429,
-                    headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+                    headers={"Retry-After": str(seconds)},
                 )
                 await refusal(scope, receive, send_with_headers)
             else:
