@@ -66,3 +66,11 @@ def test_a_dry_run_says_so_and_writes_nothing(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(FOLDER / "help"), "--into", str(data), "--dry-run"])
     assert result.exit_code == 0 and "dry run: nothing was written" in result.output
     assert not data.exists()
+
+
+def test_into_a_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    into = tmp_path / "data"
+    into.write_text("a file where the data folder goes")
+    result = runner.invoke(app, ["import", str(FOLDER), "--into", str(into)])
+    assert result.exit_code == 2 and f"error: {into} is a file: --into names the data folder" in result.output
+    assert "Traceback" not in result.output

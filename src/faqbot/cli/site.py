@@ -106,6 +106,8 @@ def import_command(
     from faqbot.importing.run import ImportOptions, import_sources
 
     into = settings_from(data_dir=into).data_dir
+    if into.exists() and not into.is_dir():
+        fail(f"{into} is a file: --into names the data folder the pages are written to", 2)
     options = ImportOptions(
         into, dry_run=dry_run, prune=prune, max_pages=max_pages, max_depth=max_depth, delay=delay, base_url=base_url
     )
