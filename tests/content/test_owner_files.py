@@ -245,3 +245,12 @@ def test_front_matter_values_yaml_reads_as_no_text_are_named_at_their_line(
     (data / "articles" / "guide.md").write_text(f"---\n{front}\n---\n\nIntro text.\n")
     with pytest.raises(DataError, match=message):
         load_corpus(data)
+
+
+def test_an_faq_id_that_cannot_end_a_link_is_refused(tmp_path: Path) -> None:
+    data = site(tmp_path)
+    (data / "faq" / "ids.yaml").write_text("- question: Q?\n  answer: a\n  id: 'opening hours#2'\n")
+    with pytest.raises(DataError, match=r"ids.yaml:1 \(entry 1\): 'id' 'opening hours#2' must be letters"):
+        load_corpus(data)
+    (data / "faq" / "ids.yaml").write_text("- question: Q?\n  answer: a\n  id: часы_работы.v2\n")
+    assert [e.id for e in load_corpus(data).faq] == ["часы_работы.v2"]

@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
+from faqbot.content.anchors import ANCHOR_ID
 from faqbot.content.markdown import to_plain
 from faqbot.errors import DataError
 from faqbot.text import content_hash, data_files, has_text, link_problem, lone_surrogate, read_utf8, slugify
@@ -248,6 +250,13 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
         entry_id = f"{slugify(path.stem, max_length=40)}-{slugify(question, max_length=60)}"
     elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
         entry_id = str(raw_id).strip()
+        if not re.fullmatch(ANCHOR_ID, entry_id):  # it ends a link (#faq-<id>) and names an element on the page
+            raise DataError(
+                path,
+                f"'id' {entry_id!r} must be letters, digits, '-', '_', '.' or ':' (it ends the entry's link)",
+                line=line,
+                entry=f"entry {number}",
+            )
     else:
         raise DataError(path, "'id' must be a string or a number", line=line, entry=f"entry {number}")
     alternates = row.get("alternates") or []
