@@ -26,8 +26,9 @@ class DataError(FaqbotError):
 
 
 class DataErrors(DataError):
-    """Several data files are wrong, each one's own mistake (`errors`, in path order): a site owner
-    fixes them all after one build instead of one per build. Its place is its first error's."""
+    """Several mistakes in the data files (`errors`: each file's own in path order, or those between
+    files): a site owner fixes them all after one build instead of one per build. Its place is its
+    first error's."""
 
     SHOWN = 20  # errors listed; the rest are counted
 
@@ -40,7 +41,7 @@ class DataErrors(DataError):
         listed = [f"  {error}" for error in self.errors[: self.SHOWN]]
         if len(self.errors) > self.SHOWN:
             listed.append(f"  ... and {len(self.errors) - self.SHOWN} more")
-        return "\n".join([f"{len(self.errors)} files have mistakes (fix each; nothing was built):", *listed])
+        return "\n".join([f"{len(self.errors)} mistakes in the data (fix each; nothing was built):", *listed])
 
 
 def raise_all(errors: list[DataError]) -> None:

@@ -93,7 +93,7 @@ def test_every_bad_data_file_is_named_by_one_build_and_nothing_is_built(
     (data / "faq" / "shop.yaml").write_text("- question: Open on Sundays?\n  article: no-such-article\n  answer: No.\n")
     result = runner.invoke(app, ["build"], env=env)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "error: 3 files have mistakes (fix each; nothing was built):" in result.output, result.output
+    assert "error: 3 mistakes in the data (fix each; nothing was built):" in result.output, result.output
     for mistake in (
         f"{data / 'articles' / 'a-draft.md'}:5: a heading has no text",
         f"{data / 'articles' / 'b-untitled.md'}:2: the front matter needs a 'title'",
