@@ -163,7 +163,10 @@ def link_problem(url: str) -> str | None:
     or tel: are; a javascript: or data: link would run or show whatever it holds."""
     if any(char.isspace() or unicodedata.category(char) == "Cc" for char in url):
         return "a link has no spaces or control characters"
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError as exc:  # "http://[::1": an address no browser opens
+        return f"a link that cannot be read ({exc})"
     if scheme not in ("", "http", "https", "mailto", "tel"):
         return f"a link is a web address (http, https), a path on this site, mailto: or tel:, not {scheme}:"
     return None
