@@ -17,8 +17,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from faqbot.content.front_matter import read_front_matter
 from faqbot.errors import DataError
 from faqbot.importing.files import write_atomic
+from faqbot.text import data_files, read_utf8
 
 MANIFEST_NAME = "import-manifest.json"
 FORMAT = 1
@@ -95,3 +97,18 @@ class Manifest:
 
     def slugs(self) -> dict[str, str]:
         return {record.slug: location for location, record in self.pages.items()}
+
+
+def hand_written_slugs(data_dir: Path, manifest: Manifest) -> set[str]:
+    """The slugs (and file names) of the articles under `data_dir` that the import did not write: a
+    page imported with one of them would stop the next build (two articles, one slug)."""
+    slugs = set()
+    for path in data_files(data_dir / "articles", (".md",)):
+        if manifest.owner(path.relative_to(data_dir).as_posix()) is not None:
+            continue
+        try:
+            slug = str(read_front_matter(path, read_utf8(path)).meta.get("slug") or path.stem)
+        except DataError:  # the build names what is wrong with it; its name is still taken
+            slug = path.stem
+        slugs |= {slug.strip(), path.stem}
+    return slugs

@@ -21,16 +21,14 @@ from urllib.parse import urljoin, urlsplit
 
 from tqdm import tqdm
 
-from faqbot.content.front_matter import read_front_matter
-from faqbot.errors import DataError
 from faqbot.importing.crawl import Discovery, Document
 from faqbot.importing.extract import canonical_url, links_of, load_html, page_from_html
 from faqbot.importing.fetch import Fetcher, FetchProblem
 from faqbot.importing.files import render_article, render_faq, write_atomic
-from faqbot.importing.manifest import Manifest, PageRecord, digest
+from faqbot.importing.manifest import Manifest, PageRecord, digest, hand_written_slugs
 from faqbot.importing.page import Page, PageProblem
 from faqbot.importing.text_page import page_from_text
-from faqbot.text import data_files, read_utf8, slugify
+from faqbot.text import slugify
 
 GONE_STATUSES = (404, 410)
 
@@ -252,7 +250,9 @@ class _Run:
             segments[-1] = last.stem if last.suffix.lower() in (".html", ".htm", ".php", ".asp", ".aspx") else last.name
             if segments[-1].lower() == "index":
                 segments.pop()
-        taken = set(self.manifest.slugs()) | set(self.seen.values()) | self._hand_written_slugs()
+        if self._hand_written is None:  # read once a run
+            self._hand_written = hand_written_slugs(self.options.into, self.manifest)
+        taken = set(self.manifest.slugs()) | set(self.seen.values()) | self._hand_written
         candidates = [slugify(segments[-1]), slugify("-".join(segments))] if segments else ["home"]
         for candidate in candidates:
             if candidate not in taken:
@@ -261,21 +261,6 @@ class _Run:
         while f"{candidates[-1]}-{number}" in taken:
             number += 1
         return f"{candidates[-1]}-{number}"
-
-    def _hand_written_slugs(self) -> set[str]:
-        """The slugs (and file names) of the articles the import did not write: a page imported with
-        one of them would stop the next build (two articles, one slug). Read once a run."""
-        if self._hand_written is None:
-            self._hand_written = set()
-            for path in data_files(self.options.into / "articles", (".md",)):
-                if self.manifest.owner(path.relative_to(self.options.into).as_posix()) is not None:
-                    continue
-                try:
-                    slug = str(read_front_matter(path, read_utf8(path)).meta.get("slug") or path.stem)
-                except DataError:  # the build names what is wrong with it; its name is still taken
-                    slug = path.stem
-                self._hand_written |= {slug.strip(), path.stem}
-        return self._hand_written
 
     def find_gone(self, origin: str, locations: set[str]) -> None:
         for location, record in list(self.manifest.pages.items()):
