@@ -157,6 +157,15 @@ def lone_surrogate(value: object) -> bool:
     return any(isinstance(text, str) and _SURROGATE.search(text) is not None for text in texts)
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate's escape, as written in YAML or JSON
+
+
+def surrogate_escape_line(text: str, *, first: int = 1) -> int | None:
+    """The number of the first line of `text` that writes a surrogate's escape ("\\ud800"), counting
+    `text`'s first line as `first`; None when none does (where `lone_surrogate` found one)."""
+    return next((n for n, line in enumerate(text.splitlines(), start=first) if _SURROGATE_ESCAPE.search(line)), None)
+
+
 def link_problem(url: str) -> str | None:
     """Why `url` cannot be a source's link (None when it can): readers and integrators follow these
     links, so only web addresses (http, https), paths on this site ("/faq", "guide#setup") and mailto:

@@ -47,10 +47,9 @@ class FaqEntry:
 def owners_format(directory: Path) -> str:
     """The format most of the FAQ files under `directory` are in ("yaml", "csv" or "json"; "yaml" for none)."""
     counts: dict[str, int] = {}
-    for path in directory.rglob("*") if directory.is_dir() else ():
-        if path.suffix.lower() in FAQ_SUFFIXES:
-            kind = "yaml" if path.suffix.lower() in (".yaml", ".yml") else path.suffix.lower()[1:]
-            counts[kind] = counts.get(kind, 0) + 1
+    for path in data_files(directory, FAQ_SUFFIXES) if directory.is_dir() else ():  # the files load_faq reads
+        kind = "yaml" if path.suffix.lower() in (".yaml", ".yml") else path.suffix.lower()[1:]
+        counts[kind] = counts.get(kind, 0) + 1
     return max(counts, key=lambda k: counts[k]) if counts else "yaml"
 
 

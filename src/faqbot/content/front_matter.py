@@ -16,10 +16,9 @@ from pathlib import Path
 import yaml
 
 from faqbot.errors import DataError
-from faqbot.text import has_text, lone_surrogate
+from faqbot.text import has_text, lone_surrogate, surrogate_escape_line
 
 KEYS = ("title", "slug", "date", "url")
-_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate's escape, as written in YAML
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ def read_front_matter(path: Path, text: str) -> FrontMatter:
         raise DataError(path, "the front matter must be 'key: value' lines", line=2)
     broken = next((str(key) for key, value in meta.items() if lone_surrogate(value)), None)
     if broken is not None:
-        escaped = next((n for n, line in enumerate(lines[1 : closing - 1], start=2) if _ESCAPE.search(line)), 2)
+        escaped = surrogate_escape_line("".join(lines[1 : closing - 1]), first=2) or 2
         raise DataError(path, f"'{broken}' holds a lone surrogate escape (such as \\ud800): remove it", line=escaped)
     return FrontMatter(path, text, meta, "".join(lines[closing:]), closing + 1)
 

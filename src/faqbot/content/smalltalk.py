@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from faqbot.errors import DataError
-from faqbot.text import has_text, lone_surrogate, read_utf8
+from faqbot.text import has_text, lone_surrogate, read_utf8, surrogate_escape_line
 
 FILE_NAME = "smalltalk.yaml"
 INTENTS = ("greeting", "thanks", "goodbye", "who_are_you", "what_can_you_do", "human")
@@ -110,7 +110,9 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
         raise DataError(path, "lists are nested too deeply to read", line=1) from None
     if _holds_surrogate(data):  # "\udc00" reads as YAML, but is no text: writing the index failed on it
         raise DataError(
-            path, "a text holds a lone surrogate escape (such as \\ud800): remove it", line=_surrogate_line(text)
+            path,
+            "a text holds a lone surrogate escape (such as \\ud800): remove it",
+            line=surrogate_escape_line(text) or 1,
         )
     if not isinstance(data, dict) or set(data) - {"contact", "intents"}:
         raise DataError(path, "the file has 'contact' (optional) and 'intents' (a list)", line=1)
@@ -167,11 +169,6 @@ def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
 def _line(node: yaml.Node | None, key: str) -> int:
     value = _value(node, key)
     return value.start_mark.line + 1 if value is not None else 1
-
-
-def _surrogate_line(text: str) -> int:
-    """The first line that writes a surrogate's escape (1 when none is found)."""
-    return next((n for n, line in enumerate(text.splitlines(), start=1) if re.search(r"\\u[dD][89a-fA-F]", line)), 1)
 
 
 def _holds_surrogate(value: object) -> bool:
