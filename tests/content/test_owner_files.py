@@ -14,6 +14,13 @@ from faqbot.errors import DataError
 ARTICLE = "---\ntitle: Guide\n---\n\nIntro text.\n\n## Setup\n\nInstall it.\n"
 
 
+def guide_with(data: Path, front_matter: str) -> Path:
+    """The site's article written with these front matter lines, and a line of text."""
+    guide = data / "articles" / "guide.md"
+    guide.write_text(f"---\n{front_matter}\n---\n\nIntro text.\n")
+    return guide
+
+
 def site(tmp_path: Path) -> Path:
     (tmp_path / "articles").mkdir()
     (tmp_path / "faq").mkdir()
@@ -106,21 +113,20 @@ def test_a_misspelt_front_matter_key_is_named_and_other_keys_are_left_alone(tmp_
     """'tittle' or 'Date' lose their value silently otherwise; a generator's 'tags' or 'draft' are no
     mistake (an imported Hugo or Jekyll site has them on every page)."""
     data = site(tmp_path)
-    guide = data / "articles" / "guide.md"
-    guide.write_text("---\ntags: [setup]\ndraft: false\ntittle: Guide\n---\n\nIntro text.\n")
+    guide = guide_with(data, "tags: [setup]\ndraft: false\ntittle: Guide")
     with pytest.raises(
         DataError,
         match=r"guide.md:4: the front matter needs a 'title' \(the front matter key "
         r"'tittle' is not one faqbot reads: did you mean 'title'\? \(keys are lower-case\)\)",
     ):
         load_corpus(data)
-    guide.write_text("---\ntitle: Guide\ntags: [setup]\nDate: 2024-05-01\n---\n\nIntro text.\n")
+    guide_with(data, "title: Guide\ntags: [setup]\nDate: 2024-05-01")
     corpus = load_corpus(data)
     assert corpus.warnings == (
         f"{guide}:4: the front matter key 'Date' is not one faqbot reads: did you mean 'date'? (keys are lower-case)",
     )
     assert corpus.articles[0].date == ""
-    guide.write_text("---\ntitle: Guide\ntittle: Guide, 2nd edition\n---\n\nIntro text.\n")
+    guide_with(data, "title: Guide\ntittle: Guide, 2nd edition")
     assert load_corpus(data).warnings == (
         f"{guide}:3: the front matter key 'tittle' is not one faqbot reads: did you mean 'title'? (keys are "
         "lower-case)",
@@ -129,12 +135,11 @@ def test_a_misspelt_front_matter_key_is_named_and_other_keys_are_left_alone(tmp_
 
 def test_a_date_that_is_no_date_is_refused_and_iso_text_is_read(tmp_path: Path) -> None:
     data = site(tmp_path)
-    guide = data / "articles" / "guide.md"
-    guide.write_text("---\ntitle: Guide\ndate: yesterday\n---\n\nIntro text.\n")
+    guide_with(data, "title: Guide\ndate: yesterday")
     with pytest.raises(DataError, match=r"guide.md:3: 'date' must be a date such as 2024-05-01 \(got 'yesterday'\)"):
         load_corpus(data)
     for written, read in (('"2024-05-01T10:30:00"', "2024-05-01T10:30:00"), ("'2024-05-01'", "2024-05-01")):
-        guide.write_text(f"---\ntitle: Guide\ndate: {written}\n---\n\nIntro text.\n")
+        guide_with(data, f"title: Guide\ndate: {written}")
         assert load_corpus(data).articles[0].date == read
 
 
@@ -209,14 +214,13 @@ def test_windows_line_ends_and_long_code_fences_keep_a_heading_s_given_id(tmp_pa
 
 def test_a_link_that_would_run_code_is_refused_in_front_matter_and_faq_files(tmp_path: Path) -> None:
     data = site(tmp_path)
-    guide = data / "articles" / "guide.md"
-    guide.write_text('---\ntitle: Guide\nurl: "javascript:alert(1)"\n---\n\nIntro text.\n')
+    guide_with(data, 'title: Guide\nurl: "javascript:alert(1)"')
     with pytest.raises(DataError, match=r"guide.md:3: 'url' 'javascript:alert\(1\)': a link is a web address"):
         load_corpus(data)
-    guide.write_text("---\ntitle: Guide\nurl: [a, b]\n---\n\nIntro text.\n")
+    guide_with(data, "title: Guide\nurl: [a, b]")
     with pytest.raises(DataError, match=r"guide.md:3: 'url' must be text"):
         load_corpus(data)
-    guide.write_text("---\ntitle: Guide\nurl: https://example.org/guide\n---\n\nIntro text.\n")
+    guide_with(data, "title: Guide\nurl: https://example.org/guide")
     faq = data / "faq" / "links.yaml"
     faq.write_text("- question: Q?\n  answer: a\n  url: 'data:text/html,<script>x</script>'\n")
     with pytest.raises(DataError, match=r"links.yaml:1 \(entry 1\): 'url' 'data:text/html"):
@@ -242,7 +246,7 @@ def test_front_matter_values_yaml_reads_as_no_text_are_named_at_their_line(
     tmp_path: Path, front: str, message: str
 ) -> None:
     data = site(tmp_path)
-    (data / "articles" / "guide.md").write_text(f"---\n{front}\n---\n\nIntro text.\n")
+    guide_with(data, front)
     with pytest.raises(DataError, match=message):
         load_corpus(data)
 
