@@ -179,3 +179,13 @@ def link_problem(url: str) -> str | None:
     if scheme not in ("", "http", "https", "mailto", "tel"):
         return f"a link is a web address (http, https), a path on this site, mailto: or tel:, not {scheme}:"
     return None
+
+
+def counted(number: int, one: str, many: str = "") -> str:
+    """ "1 article", "2 articles", "1 FAQ entry" / "3 FAQ entries" (`many`, when not `one` + "s")."""
+    return f"{number:,} {one if number == 1 else many or one + 's'}"
+
+
+def content_counts(articles: int, faq: int, passages: int) -> str:
+    """ "1 article, 5 FAQ entries, 7 passages": what a site holds, as the CLI and build report say it."""
+    return f"{counted(articles, 'article')}, {counted(faq, 'FAQ entry', 'FAQ entries')}, {counted(passages, 'passage')}"

@@ -45,7 +45,7 @@ def fake_build(monkeypatch: pytest.MonkeyPatch, fake_factory: Callable[[str], Em
 def test_build_check_validates_without_building(env: dict[str, str], fake_settings: Settings) -> None:
     result = runner.invoke(app, ["build", "--check"], env=env)
     assert result.exit_code == 0, result.output
-    assert "data ok: 1 articles, 5 FAQ entries, 7 passages" in result.output
+    assert "data ok: 1 article, 5 FAQ entries, 7 passages" in result.output
     assert not fake_settings.index_dir.exists()
 
 

@@ -57,7 +57,7 @@ def test_a_valid_site_with_its_evaluation_file_gets_figures_and_a_threshold(
     owners.write_text(QUESTIONS)
     result = runner.invoke(app, ["check"], env=env)
     assert result.exit_code == 0, result.output
-    assert "data ok: 1 articles, 5 FAQ entries, 7 passages" in result.output
+    assert "data ok: 1 article, 5 FAQ entries, 7 passages" in result.output
     assert f"(built from the data); evaluation file {owners}" in result.output
     assert "questions: 4 in scope, 2 out of scope" in result.output
     for figure in (
@@ -124,10 +124,10 @@ def test_a_set_written_for_other_content_is_refused_not_scored_zero(
     )
     result = runner.invoke(app, ["check", "--set", str(questions)], env=env)
     assert result.exit_code == 1, result.output
-    assert f"error: {questions}: 2 of the 3 sources this set expects are not in the index" in result.output
+    assert f"error: {questions}: 2 of the 3 sources it expects are not in the index" in result.output
     assert "hit@1" not in result.output and "Traceback" not in result.output
     settings = fake_settings.model_copy(update={"eval_set": questions, "model": "fake-model", "encoder": "torch"})
-    with pytest.raises(DataError, match="2 of the 3 sources this set expects are not in the index"):
+    with pytest.raises(DataError, match="2 of the 3 sources it expects are not in the index"):
         runs.evaluate_index(settings, embedder_factory=fake_factory)  # what `faqbot eval` runs
 
 

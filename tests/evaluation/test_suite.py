@@ -1,5 +1,6 @@
 """The quality suite: its sets are sound, it runs end to end, and it holds a floor on every set."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,19 @@ def test_every_content_set_labels_real_sources_and_its_spans_are_in_them(tmp_pat
                 assert question.expect in texts, (eval_set.name, question.q)
             if question.spans and question.expect is not None:
                 assert any(holds_span(t, question.spans) for t in texts[question.expect]), (eval_set.name, question.q)
+
+
+def test_a_set_written_for_other_content_is_skipped_with_the_reason(
+    tmp_path: Path, fake_factory: Callable[[str], Embedder]
+) -> None:
+    """The launch set reads data/: on a site owner's own content (here the bikeshop's) its questions
+    name sources that are not there, and scoring them would read as the bot's failure."""
+    suite = yaml.safe_load(fixture_suite(tmp_path).read_text())
+    suite["sets"]["launch"]["data"] = str(SUITE.parent / "sets" / "bikeshop")
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(suite))
+    settings = Settings(index_dir=tmp_path / "indexes", eval_suite=tmp_path / "suite.yaml", model="fake-model")
+    result = evaluate_suite(settings, only=["launch"], embedder_factory=fake_factory)
+    assert result.reports == {} and "sources it expects are not in the index" in result.skipped["launch"]
 
 
 def test_squad_becomes_an_article_and_span_questions(tmp_path: Path) -> None:

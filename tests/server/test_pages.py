@@ -192,6 +192,23 @@ def test_a_heading_that_gives_its_own_id_is_linked_and_shown_without_it(
     )
 
 
+def test_a_deeper_or_underlined_heading_gives_its_id_on_the_page_only(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    """`### Deep {#deep}` and a setext heading ("Tyres {#tyres}" over "---") carry their ids on the page
+    and read without them everywhere: a subheading's is no section anchor, an underlined h2's is."""
+    (fake_settings.data_dir / "articles" / "tyres.md").write_text(
+        "---\ntitle: Tyres\n---\n\nTyres {#tyres}\n------\n\nPump road tyres to 80 psi.\n\n"
+        "### Deep {#deep}\n\nTubeless tyres need sealant.\n"
+    )
+    build_index(fake_settings, embedder_factory=fake_factory)
+    with TestClient(create_app(fake_settings, embedder_factory=fake_factory)) as c:
+        html = c.get("/articles/tyres").text
+        answer = c.post("/api/ask", json={"question": "Do tubeless tyres need sealant?"}).json()
+    assert '<h2 id="tyres">Tyres</h2>' in html and '<h3 id="deep">Deep</h3>' in html and "{#" not in html
+    assert answer["sources"][0]["url"] == "/articles/tyres#tyres" and "{#" not in answer["sources"][0]["text"]
+
+
 def test_every_id_on_an_article_page_is_one_element_and_its_section_anchor(
     fake_settings: Settings, fake_factory: Callable[[str], Embedder]
 ) -> None:

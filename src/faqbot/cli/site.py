@@ -11,6 +11,7 @@ import typer
 from faqbot.cli.base import DataOpt, IndexOpt, app, fail, settings_from, warn
 from faqbot.errors import FaqbotError
 from faqbot.settings import Settings
+from faqbot.text import content_counts
 
 
 def check_data_and_say(settings: Settings) -> None:
@@ -23,7 +24,7 @@ def check_data_and_say(settings: Settings) -> None:
     except FaqbotError as exc:
         fail(str(exc))
     warn(corpus.warnings)
-    typer.echo(f"data ok: {len(corpus.articles)} articles, {len(corpus.faq)} FAQ entries, {passages} passages")
+    typer.echo(f"data ok: {content_counts(len(corpus.articles), len(corpus.faq), passages)}")
 
 
 @app.command()

@@ -17,12 +17,16 @@ from faqbot.text import slugify
 INTRODUCTION_ANCHOR = "introduction"
 
 
-# "## Tyre pressure {#pressure}": an ATX heading (# or ##) whose text ends with the anchor it gives
-# itself (Pandoc's and kramdown's syntax). Read from the source line, before Markdown reads "_" or "*"
-# in the id as emphasis (Sphinx ids like "object.__init__" are common).
+# "## Tyre pressure {#pressure}": a heading whose text ends with the id it gives itself (Pandoc's and
+# kramdown's syntax), an ATX heading of any level or a setext one ("Tyre pressure {#pressure}" over
+# "---"). Read from the source line, before Markdown reads "_" or "*" in the id as emphasis (Sphinx ids
+# like "object.__init__" are common). A section's heading (# or ##) gives its anchor; a deeper one an id
+# on the page only.
 ANCHOR_ID = r"[\w.:-]+"
 # A line may end in "\r" (a file saved on Windows): markdown-it reads it as a line end, so must this.
-_HEADING_MARK = re.compile(rf"^( {{0,3}}#{{1,2}}[ \t]+.*?\S)[ \t]+\{{#({ANCHOR_ID})\}}[ \t]*#*[ \t\r]*$")
+_HEADING_MARK = re.compile(rf"^( {{0,3}}#{{1,6}}[ \t]+.*?\S)[ \t]+\{{#({ANCHOR_ID})\}}[ \t]*#*[ \t\r]*$")
+_SETEXT_TEXT_MARK = re.compile(rf"^( {{0,3}}\S.*?)[ \t]+\{{#({ANCHOR_ID})\}}[ \t\r]*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t\r]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
 
@@ -40,7 +44,8 @@ def given_anchors(body: str) -> tuple[str, dict[int, str]]:
         if marks and marks.group(1)[0] == fence[0] and len(marks.group(1)) >= len(fence) and not marks.group(2).strip():
             fence = ""
             continue
-        mark = None if fence else _HEADING_MARK.match(line)
+        underlined = number + 1 < len(lines) and _SETEXT_UNDERLINE.match(lines[number + 1]) is not None
+        mark = None if fence else _HEADING_MARK.match(line) or (_SETEXT_TEXT_MARK.match(line) if underlined else None)
         if mark:
             given[number], lines[number] = mark.group(2), mark.group(1)
     return "\n".join(lines), given

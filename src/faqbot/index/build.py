@@ -39,6 +39,7 @@ from faqbot.index.store import CACHE, FORMAT_VERSION, Manifest, load_index, writ
 from faqbot.index.tokens import rerank_decision
 from faqbot.index.vectors import build_from_rows, choose_kind, save_vector_index
 from faqbot.settings import Settings
+from faqbot.text import content_counts
 
 LOCK_FILE = ".build.lock"
 ARTICLES_PART = ".articles.json"  # the articles, until records.json takes them in
@@ -103,7 +104,7 @@ def build_index(
         previous_dir = current_build(index_dir)
         read = read_docs(corpus, settings, tmp, previous_docs(previous_dir), say)
         docs, plan, counts = read.docs, read.plan, read.counts
-        say.step(f"{counts['articles']} articles, {counts['faq']} FAQ entries, {counts['passages']} passages")
+        say.step(content_counts(counts["articles"], counts["faq"], counts["passages"]))
         kind = choose_kind(len(plan.key_docs), settings.index_type)
         rerank = rerank_decision(settings.rerank, len(docs), plan.tokens)
         # The embedded keys are part of the version: a faqbot that embeds differently rebuilds.

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from faqbot.text import counted
+
 LOG_INTERVAL = 5.0  # seconds between two lines in a log
 
 
@@ -54,7 +56,11 @@ class Progress:
         yield update
         elapsed = time.monotonic() - began
         rate = f", {done / elapsed:,.0f} {unit}/s" if elapsed > 0 else ""
-        print(f"build: {what}: {done:,} {unit} in {_duration(elapsed)}{rate}", file=self.stream, flush=True)
+        print(
+            f"build: {what}: {counted(done, unit.removesuffix('s'), unit)} in {_duration(elapsed)}{rate}",
+            file=self.stream,
+            flush=True,
+        )
 
 
 class Quiet(Progress):

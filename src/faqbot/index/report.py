@@ -9,6 +9,7 @@ from typing import Any
 from faqbot.embedding.query_encoder import describe_encoder
 from faqbot.index.changes import Changes
 from faqbot.index.tokens import describe_rerank
+from faqbot.text import content_counts
 
 
 @dataclass
@@ -30,7 +31,7 @@ class BuildReport:
         """What the build did, as `faqbot build` prints it."""
         counts = self.counts
         lines = [
-            f"{counts['articles']:,} articles, {counts['faq']:,} FAQ entries, {counts['passages']:,} passages",
+            content_counts(counts["articles"], counts["faq"], counts["passages"]),
             f"FAQ entries: {self.faq.summary()}",
             f"passages: {self.passages.summary()}",
         ]

@@ -30,7 +30,8 @@ _SECTION_MARK = "faqbot-section:"  # before a section heading's id until the pag
 
 def render_article_html(article: Article) -> str:
     """The article's Markdown as HTML through the article allow-list (faqbot.content.markdown), an id on
-    every section heading (a heading inside a list or quote starts no section: no id, as no anchor), and
+    every section heading (a heading inside a list or quote starts no section: no id, as no anchor; any
+    heading may give itself one, `### Deep {#deep}`), and
     the introduction's anchor before the text when no heading has it. The page's own elements carry no
     id, so a heading such as "## FAQ" or "## Main" is the only element with its anchor."""
     parser = markdown_parser()
@@ -38,13 +39,16 @@ def render_article_html(article: Article) -> str:
     tokens = parser.parse(body)
     anchors = set()
     for index, token in enumerate(tokens):
-        if token.type == "heading_open" and token.tag in ("h1", "h2"):
+        if token.type != "heading_open":
+            continue
+        if token.tag in ("h1", "h2") and token.level == 0:  # as faqbot.content.articles reads sections
             heading: Token = tokens[index + 1]
-            if token.level == 0:  # as faqbot.content.articles reads sections
-                anchors.add(anchor := heading_anchor(token, inline_text(heading), given))
-                token.attrSet("id", _SECTION_MARK + anchor)  # told apart from an id of the article's HTML
-            if token.tag == "h1":
-                token.tag = tokens[index + 2].tag = "h2"  # the page title is the only h1
+            anchors.add(anchor := heading_anchor(token, inline_text(heading), given))
+            token.attrSet("id", _SECTION_MARK + anchor)  # told apart from an id of the article's HTML
+        elif token.map and token.map[0] in given:  # "### Deep {#deep}": an id as the article's HTML would give it
+            token.attrSet("id", given[token.map[0]])
+        if token.tag == "h1":
+            token.tag = tokens[index + 2].tag = "h2"  # the page title is the only h1
     html: str = parser.renderer.render(tokens, parser.options, {})
     introduction = "" if INTRODUCTION_ANCHOR in anchors else f'<div id="{INTRODUCTION_ANCHOR}"></div>'
     # An id written in the article's own HTML (<h3 id="lamps">) is kept unless the page has it: a
