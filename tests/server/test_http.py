@@ -126,6 +126,15 @@ def test_bad_requests_get_a_4xx_json_error_that_says_what_is_wrong(
     assert message in response.json()["error"]
 
 
+def test_a_body_not_in_utf8_is_named_so(fake_client: TestClient) -> None:
+    """JSON sent in Latin-1 ("café" as one byte 0xe9): FastAPI's "error parsing the body" said nothing of why."""
+    body = '{"question": "caf\u00e9?"}'.encode("latin-1")
+    for path in ("/api/ask", "/api/feedback"):
+        response = fake_client.post(path, content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 400 and response.headers["content-type"] == "application/json"
+        assert response.json()["error"].startswith("the body is not UTF-8 text (byte 17 cannot be read)")
+
+
 @pytest.mark.model
 def test_faq_health_ready_and_docs(client: TestClient) -> None:
     faq = client.get("/api/faq").json()

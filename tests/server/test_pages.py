@@ -92,6 +92,9 @@ def test_cors_allows_only_configured_origins(client: TestClient) -> None:
     assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == ORIGIN
     refused = client.options("/api/ask", headers={"Origin": "https://evil.example", **preflight})
     assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    assert refused.json()["error"] == (
+        "cross-origin request refused: this origin may not call the API (FAQBOT_ALLOWED_ORIGINS)"
+    )
     simple = client.get("/api/faq", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in simple.headers
 

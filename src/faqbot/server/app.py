@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from markupsafe import Markup
@@ -18,6 +17,7 @@ from faqbot import __version__
 from faqbot.analytics.question_log import QuestionLog
 from faqbot.answering.engine import EmbedderFactory, Engine, load_engine
 from faqbot.server.batching import EncodeBatcher, default_workers
+from faqbot.server.cors import JsonCorsMiddleware
 from faqbot.server.http_errors import install_error_handlers
 from faqbot.server.metrics import Metrics
 from faqbot.server.middleware import install_middleware
@@ -77,7 +77,7 @@ def create_app(settings: Settings, *, embedder_factory: EmbedderFactory | None =
 
     # The widget calls the API from other sites' pages: only the configured origins may.
     app.add_middleware(
-        CORSMiddleware,
+        JsonCorsMiddleware,
         allow_origins=settings.allowed_origins,
         allow_methods=["GET", "POST"],
         allow_headers=["Content-Type"],

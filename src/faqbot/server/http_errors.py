@@ -42,7 +42,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail), "details": []}, status_code=exc.status_code, headers=exc.headers)
+        detail = str(exc.detail)
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "There was an error parsing the body"
+            at = exc.__cause__.start
+            detail = f"the body is not UTF-8 text (byte {at} cannot be read): send JSON encoded as UTF-8"
+        return JSONResponse({"error": detail, "details": []}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
