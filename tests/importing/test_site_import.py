@@ -101,6 +101,23 @@ def test_a_crawl_stays_on_the_host_within_its_bounds(site: Site, tmp_path: Path)
     assert f"note: {site.url('/')}: stopped at 3 pages (--max-pages)" in few.notes
 
 
+def test_one_page_under_two_urls_is_imported_once(site: Site, tmp_path: Path) -> None:
+    """`/a/` and `/a/index.html` (a static host serves both) are one page, as a link may name either,
+    also when the page names no canonical URL."""
+    home, page = site.root / "index.html", site.root / "articles" / "running-models-locally" / "index.html"
+    link = '<li><a href="/articles/running-models-locally/index.html">Local models, again</a></li>'
+    home.write_text(home.read_text().replace('<li><a href="/tags/">', link + '<li><a href="/tags/">'))
+    page.write_text(page.read_text().replace('<link rel="canonical" href="/articles/running-models-locally/">', ""))
+    report = run([site.url("/")], tmp_path / "data")
+    assert site.fetched("/articles/running-models-locally/index.html") == [200]
+    assert sorted(files(tmp_path / "data")) == FILES
+    again, first = (
+        site.url("/articles/running-models-locally/index.html"),
+        site.url("/articles/running-models-locally/"),
+    )
+    assert (again, f"the same page as {first} (the same title and text)") in report.problems
+
+
 def test_a_second_import_changes_nothing(site: Site, tmp_path: Path) -> None:
     data = tmp_path / "data"
     run([site.url("/sitemap.xml")], data)

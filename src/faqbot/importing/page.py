@@ -93,6 +93,14 @@ class Page:
     def has_text(self) -> bool:
         return any(section.blocks for section in self.sections)
 
+    def content_key(self) -> str:
+        """What two URLs of one page have alike: the title, the headings and text, the FAQ pairs."""
+        parts = [self.title]
+        for section in self.sections:
+            parts += [section.title, *(block.text for block in section.blocks)]
+        parts += [part for qa in self.faq for part in (qa.question, qa.answer)]
+        return "\0".join(parts)
+
 
 def normal(text: str) -> str:
     """The form texts are compared in: white space collapsed, case folded."""

@@ -132,6 +132,7 @@ class _Run:
         self.manifest, self.options, self.report, self.say, self.bar = manifest, options, report, say, bar
         self.seen: dict[str, str] = {}  # location -> slug, pages read in this run
         self.canonical: dict[str, str] = {}  # canonical URL -> the location it was read from
+        self.contents: dict[str, str] = {}  # a page's title and text -> the location it was read from
         self.gone: set[str] = set()
         self.dirty = False  # the manifest changed: saved at the end (a run that imports nothing writes nothing)
         self._hand_written: set[str] | None = None
@@ -183,6 +184,10 @@ class _Run:
         first = self.canonical.setdefault(page.url, location) if page.url else location
         if first != location:
             raise PageProblem(f"the same page as {first} (its canonical URL)")
+        # A page under two URLs with no canonical link (`/a/` and `/a/index.html`, a tracking query): its content.
+        first = self.contents.setdefault(page.content_key(), location)
+        if first != location:
+            raise PageProblem(f"the same page as {first} (the same title and text)")
         record = self.manifest.pages.get(location)
         slug = record.slug if record is not None else self._new_slug(page, location)
         rendered = {f"articles/{slug}.md": render_article(page, slug), f"faq/{slug}.yaml": render_faq(page)}
