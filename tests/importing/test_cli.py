@@ -61,6 +61,13 @@ def test_nothing_imported_exits_non_zero(tmp_path: Path) -> None:
     assert "nothing could be imported" in result.output
 
 
+def test_a_file_url_is_its_folder_and_another_scheme_is_named(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = runner.invoke(app, ["import", (FOLDER / "help").as_uri(), "ftp://example.com/site/", "--into", str(data)])
+    assert result.exit_code == 0 and "skipped ftp://example.com/site/: ftp: cannot be read" in result.output
+    assert (data / "articles").is_dir()
+
+
 def test_a_dry_run_says_so_and_writes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     result = runner.invoke(app, ["import", str(FOLDER / "help"), "--into", str(data), "--dry-run"])

@@ -168,15 +168,18 @@ def test_gone_pages_are_reported_and_pruned_only_when_asked(site: Site, tmp_path
     assert (data / "articles" / "community.md").exists() and (data / "faq" / "running-models-locally.yaml").exists()
     assert any(line.startswith(f"gone {site.url('/help/community/')}") for line in report.notes)
 
+    edited = data / "faq" / "community.yaml"  # the owner's hand is in it: pruning keeps it, and says so
+    edited.write_text(edited.read_text() + "\n# checked by hand\n")
     pruned = run([site.url("/sitemap.xml")], data, prune=True)
     assert sorted(pruned.gone) == gone
     assert sorted(pruned.removed) == [
         "articles/community.md",
         "articles/running-models-locally.md",
-        "faq/community.yaml",
         "faq/running-models-locally.yaml",
     ]
-    assert not (data / "articles" / "community.md").exists()
+    assert not (data / "articles" / "community.md").exists() and edited.exists()
+    said = "(no longer listed or linked): removed articles/community.md; kept faq/community.yaml"
+    assert f"gone {site.url('/help/community/')} {said}" in pruned.notes
     assert run([site.url("/sitemap.xml")], data).gone == []  # pruned pages are forgotten
 
 

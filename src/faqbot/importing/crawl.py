@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.request import url2pathname
 
 from faqbot.importing.fetch import PAGE_TYPES, SITEMAP_TYPES, Fetched, Fetcher, FetchProblem, same_site
 from faqbot.importing.page import PageProblem
@@ -84,6 +85,10 @@ class Discovery:
     def read(self, source: str, handle: Handle) -> Covered:
         if source.startswith(("http://", "https://")):
             return self._url(source, handle)
+        if "://" in source:  # what origin_of left a URL: ftp://, sftp://...
+            scheme = urlsplit(source).scheme
+            self.problem(source, PageProblem(f"{scheme}: cannot be read: import http(s) URLs, files and folders"))
+            return Covered(complete=False)
         return self._path(Path(source), handle)
 
     # --- URLs ------------------------------------------------------------------------------------
@@ -224,6 +229,14 @@ class Discovery:
         path = "/" + (str(parts.parent) + "/" if parts.name.lower() in ("index.html", "index.htm") else str(parts))
         path = path.replace("/./", "/")
         return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/")) if self.base_url else path
+
+
+def origin_of(source: str) -> str:
+    """A source as the import reads and records it: a URL as given, a path (or a file:// URL) as a path."""
+    parts = urlsplit(source)
+    if parts.scheme.lower() == "file":
+        return str(Path(url2pathname(parts.path)))
+    return source if "://" in source else str(Path(source))
 
 
 def _normal(url: str) -> str:

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from tqdm import tqdm
 
-from faqbot.importing.crawl import Discovery, Document
+from faqbot.importing.crawl import Discovery, Document, origin_of
 from faqbot.importing.extract import canonical_url, links_of, load_html, page_from_html
 from faqbot.importing.fetch import Fetcher, FetchProblem
 from faqbot.importing.files import render_article, render_faq, write_atomic
@@ -102,7 +102,7 @@ def import_sources(
 
         run = _Run(manifest, options, report, speak, bar)
         for source in sources:
-            origin = source if source.startswith(("http://", "https://")) else str(Path(source))
+            origin = origin_of(source)
             discovery = Discovery(
                 fetcher,
                 problem=run.problem,
@@ -281,14 +281,16 @@ class _Run:
         if not self.options.prune:
             self.say(f"gone {location} ({reason}): its files stay until 'faqbot import --prune'")
             return
-        for relative in record.files:
-            if self.manifest.edited(relative):
-                self.report.kept.append(relative)
-            else:
-                self._remove(relative)
+        edited = {relative for relative in record.files if self.manifest.edited(relative)}
+        for relative in sorted(set(record.files) - edited):
+            self._remove(relative)
+        self.report.kept.extend(sorted(edited))
         del self.manifest.pages[location]
         self.dirty = True
-        self.say(f"gone {location} ({reason}): removed {', '.join(sorted(record.files))}")
+        removed = ", ".join(sorted(set(record.files) - edited)) or "nothing"
+        self.say(
+            f"gone {location} ({reason}): removed {removed}" + (f"; kept {', '.join(sorted(edited))}" if edited else "")
+        )
 
     def finish(self) -> None:
         for relative in sorted(set(self.report.kept)):
