@@ -18,6 +18,7 @@ from faqbot.settings import Settings
 from tests.conftest import FIXTURES
 
 BIKESHOP = Path(__file__).resolve().parents[2] / "data" / "eval" / "sets" / "bikeshop"
+LEDGERLY = BIKESHOP.parent / "ledgerly"
 
 CORPUS = {"green", "ai", "energy", "privacy", "model", "models", "contribute", "sustainability", "cut"}
 
@@ -199,6 +200,23 @@ def test_small_talk_in_a_sites_own_words_is_small_talk_and_its_real_questions_ar
     questions = yaml.safe_load((FIXTURES / "near_smalltalk.yaml").read_text(encoding="utf-8"))["bikeshop"]
     taken = [q for q in questions if shop.answer(q).kind == "smalltalk"]
     assert len(questions) >= 30 and taken == []
+
+
+@pytest.mark.model
+def test_small_talk_the_site_would_answer_by_confidence_alone_is_small_talk(
+    real_embedder: Embedder, tmp_path: Path
+) -> None:
+    """Confidence is a lead over the runner-up, not a closeness: an invoicing app's help centre answered
+    "bye for now" from its page on closing an account (0.49) and "who am i speaking with" from its
+    contact entry. Their meaning is far nearer a small-talk example than any page."""
+    settings = Settings(data_dir=LEDGERLY, index_dir=tmp_path / "indexes")
+    build_index(settings, embedder_factory=lambda model: real_embedder)
+    help_centre = Answerer(
+        load_index(settings.index_dir, model=settings.model), real_embedder, threshold=settings.threshold
+    )
+    for message in ("bye for now", "bye bye then", "who am i speaking with"):
+        assert help_centre.answer(message).kind == "smalltalk", message
+    assert help_centre.answer("how do i close my account?").kind != "smalltalk"
 
 
 @pytest.mark.model

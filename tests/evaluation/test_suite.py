@@ -38,7 +38,7 @@ def fixture_suite(tmp_path: Path) -> Path:
 # What the answerer must keep on each set (its main figure: hit@1 where sources are labelled,
 # span@1 where only the answering text is known), with the torch encoder. The suite's figures in
 # the README are ONNX int8, as served; these sit a question or two below them.
-FLOORS = {"launch": 0.93, "bikeshop": 0.80, "stackfaq": 0.955, "squad-normans": 0.80}
+FLOORS = {"launch": 0.93, "bikeshop": 0.80, "ledgerly": 0.72, "stackfaq": 0.955, "squad-normans": 0.80}
 
 
 def test_every_content_set_labels_real_sources_and_its_spans_are_in_them(tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ def test_conversations_hold_their_floor_and_beat_history_ignored(tmp_path: Path,
         encoder="torch",
     )
     played = evaluate_dialogues(settings, embedder_factory=lambda model: real_embedder)
-    assert set(played) == {"launch", "bikeshop"}
+    assert set(played) == {"launch", "bikeshop", "ledgerly"}
     ours, baseline, asked = played["launch"]
     with_history, without = dialogue_metrics(ours), dialogue_metrics(baseline)
     assert len({r.conversation for r in ours}) >= 25 and len(ours) >= 80
@@ -138,3 +138,12 @@ def test_conversations_hold_their_floor_and_beat_history_ignored(tmp_path: Path,
     assert with_history["follow_up"] >= without["follow_up"] + 0.10 and with_history["false_smalltalk"] == 0
     assert with_history["smalltalk"] >= 0.9
     assert with_history["off_topic"] >= without["off_topic"] and with_history["switch"] >= without["switch"]
+    # The third set, also written blind, in a third domain: history helps follow-ups as much; but two of
+    # its 15 off-topic turns after an answer are answered in context ("can they pay in crypto instead"
+    # leans back by its words), one more than with history ignored (docs/quality.md).
+    ours, baseline, asked = played["ledgerly"]
+    with_history, without = dialogue_metrics(ours), dialogue_metrics(baseline)
+    assert dialogue_metrics(asked)["follow_up"] >= without["follow_up"] + 0.10
+    assert with_history["follow_up"] >= without["follow_up"] + 0.15 and with_history["false_smalltalk"] == 0
+    assert with_history["smalltalk"] >= 0.85 and with_history["switch"] >= without["switch"]
+    assert with_history["off_topic"] >= without["off_topic"] - 0.1

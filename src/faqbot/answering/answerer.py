@@ -196,9 +196,13 @@ class Answerer:
         confidence = round(confidence_of(hits, self.index.docs), 4)
         sources = [self._source(hit) for hit in self._distinct(hits)[:top_k]]
         declined = not hits or confidence < self.threshold
-        # Small talk by its meaning (QueryReader.smalltalk_intent), only for what the site cannot answer:
-        # small talk never takes a question the site answers ("how do I get in touch" on a site that says).
-        intent = declined and self.reader.smalltalk_intent(encoded.vector, scores.dense_max, scores.lexical_max)
+        # Small talk by its meaning (QueryReader.smalltalk_intent). A question the site answers stays the
+        # site's unless its meaning is far nearer a small-talk example than any document: "how do I get
+        # in touch" on a site that says is answered from it; "bye then" is no question about closing an
+        # account, whatever its confidence (a lead over the runner-up, not a closeness) says.
+        intent = self.reader.smalltalk_intent(
+            encoded.vector, scores.dense_max, scores.lexical_max, answered=not declined
+        )
         if intent:
             reply = self.index.smalltalk.answer_for(intent, contact=self.reader.contact)
             return Answer(True, reply, 1.0, "smalltalk", answer_id, [], [], version)

@@ -100,11 +100,13 @@ class QueryReader:
             declined_reply=fallback,
         )
 
-    def smalltalk_intent(self, vector: np.ndarray, best_document: float, lexical: float) -> str | None:
+    def smalltalk_intent(
+        self, vector: np.ndarray, best_document: float, lexical: float, *, answered: bool = False
+    ) -> str | None:
         """The small-talk intent a message means by its meaning, when it is not typed as an example:
         its vector is within SMALLTALK_SIMILARITY of an example's and closer to it than to any
         document; when it shares words with the site (`lexical`, the best lexical relevance, at least
-        SMALLTALK_LEXICAL), closer by SMALLTALK_LEAD."""
+        SMALLTALK_LEXICAL), or the site would answer it (`answered`), closer by SMALLTALK_LEAD."""
         vectors = self.index.smalltalk_vectors
         if vectors is None or not len(vectors):
             return None
@@ -113,7 +115,7 @@ class QueryReader:
         lead = similarities[best] - best_document
         if similarities[best] < SMALLTALK_SIMILARITY or lead <= 0:
             return None
-        if lexical >= SMALLTALK_LEXICAL and lead < SMALLTALK_LEAD:
+        if (answered or lexical >= SMALLTALK_LEXICAL) and lead < SMALLTALK_LEAD:
             return None
         return list(self.index.smalltalk.examples.values())[best]
 
