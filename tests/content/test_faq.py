@@ -64,6 +64,13 @@ def test_ids_without_an_id_are_stable_and_do_not_depend_on_position(tmp_path: Pa
     ("name", "text", "line", "message"),
     [
         ("f.json", '[{"question": "Q?"}]', 1, "missing 'answer'"),
+        ("f.csv", "question,answer,answer\nQ?,a,b\n", 1, "the header row names 'answer' twice"),
+        (
+            "f.yaml",
+            '- question: "Q?"\n  answer: a\n- question: "???"\n  answer: b\n',
+            3,
+            "'???' has no letter or digit",
+        ),
         (
             "f.json",
             '[\n{"question": "Q?", "answer": "a"},\n{"question": "R?", "answer": "  "}\n]',

@@ -194,6 +194,9 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
                 "the CSV header row must name 'question' and 'answer' columns, separated by commas, semicolons or tabs",
                 line=1,
             )
+        twice = sorted({h.strip() for h in header if h.strip() and [x.strip() for x in header].count(h.strip()) > 1})
+        if twice:  # the reader would keep the last column of a name, dropping the other without a word
+            raise DataError(path, f"the header row names {', '.join(map(repr, twice))} twice", line=1)
         start = 2
         for row in reader:
             if None in row:
@@ -239,6 +242,8 @@ def _entry(path: Path, line: int, number: int, row: object) -> FaqEntry:
             entry=f"entry {number}",
         )
     question = _text_field(path, row, "question", line, number)
+    if not any(char.isalnum() for char in question):  # "???": nothing a reader could type to ask it
+        raise DataError(path, f"'question' {question!r} has no letter or digit", line=line, entry=f"entry {number}")
     answer = _text_field(path, row, "answer", line, number, lines=True)
     if not has_text(to_plain(answer)):
         raise DataError(path, "'answer' has no text once its markup is left out", line=line, entry=f"entry {number}")
