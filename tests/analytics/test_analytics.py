@@ -17,7 +17,8 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from faqbot.analytics.question_log import QuestionLog, QuestionRow
-from faqbot.analytics.report import build_report, format_report, render_html
+from faqbot.analytics.report import build_report, cluster_unanswered, format_report, render_html
+from faqbot.analytics.store import LoggedQuestion
 from faqbot.answering.answerer import Answerer
 from faqbot.cli import app as cli
 from faqbot.embedding.embedder import Embedder
@@ -269,3 +270,18 @@ def test_conversations_are_logged_by_turn_and_reported(
     assert talks["suggestions_taken"] == [{"question": faq, "count": 1}]
     if not declined["answered"]:
         assert talks["ended_in_decline"][0]["questions"][-1] == last["question"]
+
+
+def test_a_declined_follow_up_is_no_faq_suggestion_on_its_own(client: TestClient) -> None:
+    """ "tell me more?" in a conversation leans on the turns before it: the report's FAQ suggestions
+    leave it out (the conversations that ended in a decline show it in context); asked first, it is one."""
+    answerer = client.app.state.engine.answerer  # type: ignore[attr-defined]
+
+    def row(question: str, turn: int | None) -> LoggedQuestion:
+        return LoggedQuestion(0.0, question, question, False, "none", 0.1, None, "id", 1.0, "v", "c", "c-1", turn)
+
+    rows = [row("what is the capital of peru?", 1), row("tell me more?", 2), row("tell me more?", 3)]
+    examples = [text for cluster in cluster_unanswered(rows, answerer) for text in cluster.examples]
+    assert examples == ["what is the capital of peru?"]
+    alone = [text for c in cluster_unanswered([row("tell me more?", None)], answerer) for text in c.examples]
+    assert alone == ["tell me more?"]

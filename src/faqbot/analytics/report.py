@@ -23,7 +23,9 @@ import yaml
 from faqbot.analytics.conversations import summarise
 from faqbot.analytics.store import LoggedFeedback, LoggedQuestion, LogStore
 from faqbot.answering.answerer import Answerer
+from faqbot.answering.conversation import leans_back
 from faqbot.content.faq import CSV_ALTERNATES_SEPARATOR
+from faqbot.index.lexical import STOP_WORDS
 
 # Questions answered with less confidence than threshold + this margin count as "low confidence".
 LOW_CONFIDENCE_MARGIN = 0.1
@@ -104,7 +106,9 @@ def build_report(
 def cluster_unanswered(rows: list[LoggedQuestion], answerer: Answerer, faq_format: str = "yaml") -> list[Cluster]:
     """Declined and low-confidence questions, grouped by meaning, biggest group first."""
     low = answerer.threshold + LOW_CONFIDENCE_MARGIN
-    picked = [r for r in rows if not r.answered or r.confidence < low]
+    # A follow-up that leans on its conversation ("tell me more", "and the price?") is no FAQ question on
+    # its own: the conversations that ended in a decline show it with the turns before it.
+    picked = [r for r in rows if (not r.answered or r.confidence < low) and not _follow_up(r, answerer)]
     if not picked:
         return []
     counts = Counter(r.normalized.strip() for r in picked)
@@ -136,6 +140,11 @@ def cluster_unanswered(rows: list[LoggedQuestion], answerer: Answerer, faq_forma
             )
         )
     return sorted(clusters, key=lambda c: (-c.size, c.examples[0]))
+
+
+def _follow_up(row: LoggedQuestion, answerer: Answerer) -> bool:
+    """Whether the logged question was a later turn of a conversation that leans on the turns before it."""
+    return bool(row.turn and row.turn > 1) and leans_back(row.normalized, STOP_WORDS, answerer.speller.in_corpus)
 
 
 def _faq_vectors(answerer: Answerer) -> tuple[list[Any], np.ndarray]:
