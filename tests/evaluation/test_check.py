@@ -68,6 +68,9 @@ def test_a_valid_site_with_its_evaluation_file_gets_figures_and_a_threshold(
     ):
         assert re.search(rf"  {re.escape(figure)} +[01]\.\d{{3}}\n", result.output), (figure, result.output)
     assert re.search(r"recommended threshold: 0\.\d\d ", result.output), result.output
+    # What other thresholds trade, the one in use marked: the owner may prefer fewer declines.
+    assert "threshold  answered right  out of scope declined" in result.output
+    assert re.search(r"\n +0\.45 +[01]\.\d{3} +[01]\.\d{3}  \(in use", result.output), result.output
     again = runner.invoke(app, ["check"], env=env)  # the index is used as it is when the data did not change
     assert again.exit_code == 0 and "(up to date)" in again.output
 

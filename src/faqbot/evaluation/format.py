@@ -60,6 +60,27 @@ def _threshold_lines(report: Report) -> list[str]:
             f"recommended threshold: {report.recommended_threshold:.2f}"
             " (the most right answers with >= 95% of out-of-scope questions declined)"
         )
+    return lines + _sweep_lines(report)
+
+
+SWEEP_SHOWN = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def _sweep_lines(report: Report) -> list[str]:
+    """What a few thresholds trade, the one in use and the recommended one among them: the owner picks."""
+    if report.stale or not (report.counts.get("far", 0) + report.counts.get("near", 0)) or not report.sweep:
+        return []
+    wanted = {round(t, 2) for t in (*SWEEP_SHOWN, report.threshold, report.recommended_threshold or 0.2)}
+    rows = [r for r in report.sweep if round(r["threshold"], 2) in wanted]
+    lines = ["", "threshold  answered right  out of scope declined"]
+    for r in rows:
+        marks = [
+            m
+            for t, m in ((report.threshold, "in use"), (report.recommended_threshold, "recommended"))
+            if t is not None and round(t, 2) == round(r["threshold"], 2)
+        ]
+        note = f"  ({', '.join(marks)})" if marks else ""
+        lines.append(f"{r['threshold']:>9.2f}  {r['answered_right']:>14.3f}  {r['out_declined']:>21.3f}{note}")
     return lines
 
 
