@@ -119,6 +119,21 @@ def test_asking_on_the_article_page_answers_with_a_section_link(base_url: str, w
     assert watch.errors == []
 
 
+def test_an_faq_answer_to_a_question_in_other_words_says_which_question_it_answers(
+    base_url: str, watch: PageWatch
+) -> None:
+    page = watch.page
+    page.goto(base_url + ARTICLE)
+    open_widget(page)
+    answer = ask(page, "can anyone help build open source ai, or only experts?")
+    label = answer.get_by_text("Answering: Can anyone contribute to open source AI projects?", exact=True)
+    assert label.is_visible()
+    assert label.evaluate("e => e.compareDocumentPosition(e.parentNode.querySelector('p')) & 4")  # above the answer
+    same = ask(page, "Can anyone contribute to open source AI projects?")  # asked as the entry asks it: no label
+    assert same.get_by_text("Answering:").count() == 0
+    assert watch.errors == []
+
+
 def test_the_widget_says_which_page_a_question_about_this_page_is_asked_on(base_url: str, watch: PageWatch) -> None:
     page = watch.page
     page.goto(base_url + ARTICLE + "?utm_source=newsletter#looking-ahead")
@@ -282,7 +297,9 @@ def test_feedback_is_sent_and_pages_have_no_console_errors_in_dark_mode(base_url
 
 def test_the_widget_stays_small_and_never_uses_inner_html() -> None:
     source = (PACKAGE_WEB / "static" / "widget.js").read_text()
-    assert len(source.encode()) < 32_000  # raised from 25,000 for conversations, follow-ups and the contact link
+    # Raised from 25,000 for conversations, follow-ups and the contact link; from 32,000 for the question an
+    # FAQ answer answers.
+    assert len(source.encode()) < 32_500
     assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "document.write" not in source
 
 

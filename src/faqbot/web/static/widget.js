@@ -538,7 +538,13 @@ textarea {
           el("div", { class: "chips" }, el("button", { class: "chip", type: "button", onclick: () => this.retry(message) }, "Retry")));
       }
       const text = typeof message.html === "string" ? richText(message.html, this.api.base) : el("p", {}, message.text);
-      const box = el("div", { class: "msg bot" }, el("span", { class: "sr-only" }, "faqbot: "), text);
+      const box = el("div", { class: "msg bot" }, el("span", { class: "sr-only" }, "faqbot: "));
+      // An FAQ answer answers its own question: asked in other words ("do you sell pizza?"), the reader
+      // sees which question its "Yes." is to.
+      const entry = message.answered && message.kind === "faq" && (message.sources || [])[0];
+      const words = (s) => String(s || "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+      if (entry && words(entry.section) !== words(message.question)) box.append(el("span", { class: "label" }, `Answering: ${entry.section}`));
+      box.append(text);
       if (message.interpreted) box.append(el("span", { class: "label interp" }, `Answered as: ${message.interpreted}`));
       const chat = message.kind === "smalltalk"; // small talk: an answer without sources or rating
       const links = (chat ? [] : message.sources || []).map((s) => ({ ...s, href: safeHref(s.url, this.api.base) })).filter((s) => s.href);
