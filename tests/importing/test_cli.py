@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -81,3 +82,38 @@ def test_into_a_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(FOLDER), "--into", str(into)])
     assert result.exit_code == 2 and f"error: {into} is a file: --into names the data folder" in result.output
     assert "Traceback" not in result.output
+
+
+PAGE = "<html><head><title>{title}</title></head><body><main><h1>{title}</h1><p>{text}</p>{extra}</main></body></html>"
+
+
+def test_a_link_that_is_no_url_or_a_name_not_in_utf8_is_no_traceback(tmp_path: Path) -> None:
+    """A page's typo (`http://[::1`) is a link left out; a file name in Latin-1 is imported with its
+    bytes escaped where they are shown and %-escaped in its URL."""
+    src = tmp_path / "src"
+    src.mkdir()
+    text = "We bake bread every morning and sell it until it is gone, usually by noon."
+    (src / "bread.html").write_text(PAGE.format(title="Bread", text=text, extra='<a href="http://[::1">x</a>'))
+    (src / "cafe.html").write_text(
+        PAGE.format(title="Cafe", text="Coffee and cake all day long, six days a week.", extra="")
+    )
+    latin = Path(os.fsdecode(bytes(src) + b"/caf\xe9.html"))
+    (src / "cafe.html").rename(latin)
+    data = tmp_path / "data"
+    result = runner.invoke(app, ["import", str(src), "--into", str(data)])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    written = {p.name: p.read_text(encoding="utf-8") for p in (data / "articles").iterdir()}
+    cafe = next(text for text in written.values() if "title: Cafe" in text)
+    assert "url: /caf%E9.html" in cafe and "caf\\xe9.html" in cafe
+    again = runner.invoke(app, ["import", str(src), "--into", str(data)])  # the manifest reads back what it wrote
+    assert again.exit_code == 0 and "0 added, 0 changed, 2 unchanged" in again.output
+
+
+def test_sources_that_are_no_file_and_no_http_url_are_named(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    sources = ["https://[::1", "mailto:a@b.org", "file://example.org/site", str(FOLDER / "help")]
+    result = runner.invoke(app, ["import", *sources, "--into", str(data)])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert "skipped https://[::1: not a valid URL" in result.output
+    assert "skipped mailto:a@b.org: mailto: cannot be read" in result.output
+    assert "skipped file://example.org/site: a file: URL names a file on this machine" in result.output

@@ -11,7 +11,8 @@ from faqbot.content.faq import parse_faq_file
 from faqbot.importing.extract import canonical_url, load_html, page_from_html
 from faqbot.importing.files import render_article
 from faqbot.importing.page import Page, PageProblem
-from faqbot.importing.run import ImportOptions, import_sources
+from faqbot.importing.report import ImportOptions
+from faqbot.importing.run import import_sources
 from faqbot.importing.text_page import page_from_text
 from tests.conftest import FIXTURES, SITE
 

@@ -10,7 +10,8 @@ import pytest
 
 from faqbot.content.corpus import load_corpus
 from faqbot.importing.fetch import USER_AGENT, Fetcher
-from faqbot.importing.run import ImportOptions, ImportReport, import_sources
+from faqbot.importing.report import ImportOptions, ImportReport
+from faqbot.importing.run import import_sources
 from tests.conftest import FIXTURES
 from tests.importing.site import Site, serve_site
 from tests.support import free_port
@@ -116,6 +117,10 @@ def test_one_page_under_two_urls_is_imported_once(site: Site, tmp_path: Path) ->
         site.url("/articles/running-models-locally/"),
     )
     assert (again, f"the same page as {first} (the same title and text)") in report.problems
+    # Imported again: the first URL answers 304 (unchanged, not read), and the second is still the same page.
+    rerun = run([site.url("/")], tmp_path / "data")
+    assert rerun.added == [] and sorted(files(tmp_path / "data")) == FILES
+    assert (again, f"the same page as {first} (the same title and text)") in rerun.problems
 
 
 def test_a_second_import_changes_nothing(site: Site, tmp_path: Path) -> None:

@@ -104,7 +104,8 @@ def import_command(
     base_url: Annotated[str, typer.Option(help="Where a folder of HTML is served (the links answers give).")] = "",
 ) -> None:
     """Import a site's pages as article and FAQ files: edit them if you like, then 'faqbot build'."""
-    from faqbot.importing.run import ImportOptions, import_sources
+    from faqbot.importing.report import ImportOptions
+    from faqbot.importing.run import import_sources
 
     into = settings_from(data_dir=into).data_dir
     if into.exists() and not into.is_dir():

@@ -12,17 +12,19 @@ A sitemap's pages must be on the sitemap's host (the protocol says so).
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 from faqbot.importing.fetch import PAGE_TYPES, SITEMAP_TYPES, Fetched, Fetcher, FetchProblem, same_site
 from faqbot.importing.page import PageProblem
 from faqbot.importing.sitemap import parse_sitemap
+from faqbot.text import lone_surrogate
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 TEXT_SUFFIXES = (".txt", ".text")
@@ -83,11 +85,22 @@ class Discovery:
         self.base_url = base_url
 
     def read(self, source: str, handle: Handle) -> Covered:
-        if source.startswith(("http://", "https://")):
-            return self._url(source, handle)
-        if "://" in source:  # what origin_of left a URL: ftp://, sftp://...
-            scheme = urlsplit(source).scheme
-            self.problem(source, PageProblem(f"{scheme}: cannot be read: import http(s) URLs, files and folders"))
+        """Import from `source` as origin_of gave it: an http(s) URL, or a path."""
+        scheme = _scheme(source)
+        why = None
+        if scheme in ("http", "https"):
+            try:
+                urlsplit(source)
+            except ValueError:  # "http://[::1"
+                why = "not a valid URL"
+            else:
+                return self._url(source, handle)
+        elif scheme == "file":  # what origin_of could not read as a path: file://host/...
+            why = "a file: URL names a file on this machine: file:///absolute/path"
+        elif scheme is not None:  # ftp://, mailto:
+            why = f"{scheme}: cannot be read: import http(s) URLs, files and folders"
+        if why is not None:
+            self.problem(source, PageProblem(why))
             return Covered(complete=False)
         return self._path(Path(source), handle)
 
@@ -228,15 +241,30 @@ class Discovery:
         parts = PurePosixPath(relative.as_posix())
         path = "/" + (str(parts.parent) + "/" if parts.name.lower() in ("index.html", "index.htm") else str(parts))
         path = path.replace("/./", "/")
+        if lone_surrogate(path):  # a file name not in UTF-8 ("caf\xe9.html" in Latin-1): its bytes, %-escaped
+            path = quote(path, safe="/", errors="surrogateescape")
         return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/")) if self.base_url else path
 
 
 def origin_of(source: str) -> str:
-    """A source as the import reads and records it: a URL as given, a path (or a file:// URL) as a path."""
-    parts = urlsplit(source)
-    if parts.scheme.lower() == "file":
-        return str(Path(url2pathname(parts.path)))
-    return source if "://" in source else str(Path(source))
+    """A source as the import reads and records it: a URL as given, a path (or a file:/// URL) as a path."""
+    if _scheme(source) == "file":
+        try:
+            parts = urlsplit(source)
+        except ValueError:
+            return source
+        return str(Path(url2pathname(parts.path))) if parts.netloc in ("", "localhost") else source
+    return source if _scheme(source) else str(Path(source))
+
+
+def _scheme(source: str) -> str | None:
+    """The URL scheme `source` opens with, in lower case ("HTTP://" is http); None for a path (and for
+    "C:\\site", a Windows drive: a scheme has two letters or more)."""
+    found = _SCHEME.match(source)
+    return found.group(1).lower() if found else None
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")
 
 
 def _normal(url: str) -> str:

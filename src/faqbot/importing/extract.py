@@ -11,7 +11,7 @@ here, never a URL, so it fetches nothing.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
@@ -52,11 +52,20 @@ def robots_directives(tree: HtmlElement) -> set[str]:
     return words
 
 
+def joined(base: str, href: str) -> str | None:
+    """`href` resolved against `base`; None for one that is no URL (`http://[::1`: a page's typo)."""
+    try:
+        urlsplit(href)
+        return urljoin(base, href) if base else href
+    except ValueError:
+        return None
+
+
 def canonical_url(tree: HtmlElement, url: str) -> str:
     """The page's `<link rel="canonical">`, resolved against where it was read; else `url`."""
     for link in tree.xpath("//link[@href]"):
         if "canonical" in str(link.get("rel") or "").lower().split():
-            return urljoin(url, str(link.get("href")).strip())
+            return joined(url, str(link.get("href")).strip()) or url
     return url
 
 
@@ -186,4 +195,5 @@ def links_of(tree: HtmlElement) -> list[str]:
     base = tree.xpath("//base[@href]")
     base_url = str(base[0].get("href")) if base else ""
     hrefs = (str(a.get("href")).strip() for a in tree.xpath("//a[@href]") if "nofollow" not in str(a.get("rel") or ""))
-    return [urljoin(base_url, href) if base_url else href for href in hrefs if href and not href.startswith("#")]
+    links = (joined(base_url, href) for href in hrefs if href and not href.startswith("#"))
+    return [link for link in links if link is not None]

@@ -113,7 +113,7 @@ class Fetcher:
             response = self._get(current, headers)
             try:
                 if response.has_redirect_location:
-                    target = urljoin(current, response.headers.get("location", ""))
+                    target = _redirect(current, response.headers.get("location", ""))
                     if not same_site(url, target):
                         raise FetchProblem(f"redirects to {target}, another host: not followed")
                     current = target
@@ -184,7 +184,7 @@ class Fetcher:
                 try:
                     status = response.status_code
                     if response.has_redirect_location:
-                        target = urljoin(location, response.headers["location"])
+                        target = _redirect(location, response.headers["location"])
                         if same_site(location, target):
                             location = target
                             continue
@@ -211,6 +211,16 @@ class Fetcher:
             parser = None  # no robots.txt (404 and the like): everything allowed
         self._robots[origin] = parser
         return parser
+
+
+def _redirect(url: str, location: str) -> str:
+    """Where a redirect from `url` leads; a Location that is no URL is the page's problem."""
+    try:
+        target = urljoin(url, location)
+        urlsplit(target)
+    except ValueError:
+        raise FetchProblem(f"redirects to {location!r}, which is no URL") from None
+    return target
 
 
 def _origin(url: str) -> str:

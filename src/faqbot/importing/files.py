@@ -39,6 +39,12 @@ def escape(text: str) -> str:
     return _LINE_START.sub(r"\\\1", text)
 
 
+def shown_source(source: str) -> str:
+    """Where a page was read, as text a file can hold: a file name not in UTF-8 keeps its bytes as
+    escapes ("caf\\xe9.html"), where the name as read holds lone surrogates no file can be written with."""
+    return source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def render_article(page: Page, slug: str) -> str | None:
     """The article file's text, or None when the page has no text outside its FAQ."""
     if not page.has_text:
@@ -48,9 +54,9 @@ def render_article(page: Page, slug: str) -> str | None:
         meta["date"] = page.date
     if page.url:
         meta["url"] = page.url
-    meta["imported_from"] = page.source
+    meta["imported_from"] = shown_source(page.source)
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000)
-    parts = [f"---\n# {HEADER.format(source=page.source)}\n{front}---\n"]
+    parts = [f"---\n# {HEADER.format(source=shown_source(page.source))}\n{front}---\n"]
     for section in page.sections:
         if section.title:
             given = f" {{#{section.page_anchor}}}" if section.keeps_page_anchor else ""  # the live page's id
@@ -71,7 +77,7 @@ def render_faq(page: Page) -> str | None:
             entry["url"] = url
         entries.append(entry)
     body = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100)
-    return f"# {HEADER.format(source=page.source)}\n{body}"
+    return f"# {HEADER.format(source=shown_source(page.source))}\n{body}"
 
 
 def _blocks(blocks: tuple[Block, ...]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from faqbot.content.front_matter import read_front_matter
 from faqbot.errors import DataError
 from faqbot.importing.files import write_atomic
-from faqbot.text import data_files, read_utf8
+from faqbot.text import data_files, lone_surrogate, read_utf8
 
 MANIFEST_NAME = "import-manifest.json"
 FORMAT = 1
@@ -42,6 +42,7 @@ class PageRecord:
     etag: str | None = None
     last_modified: str | None = None
     links: list[str] = field(default_factory=list)
+    content: str = ""  # SHA-256 of the page's title and text (Page.content_key): one page under two URLs
 
 
 class Manifest:
@@ -72,7 +73,10 @@ class Manifest:
 
     def save(self) -> None:
         pages = {location: asdict(record) for location, record in sorted(self.pages.items())}
-        write_atomic(self.path, json.dumps({"format": FORMAT, "pages": pages}, indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps({"format": FORMAT, "pages": pages}, indent=2, ensure_ascii=False)
+        if lone_surrogate(text):  # a file name not in UTF-8, as read: escaped (\udce9), read back as it was
+            text = json.dumps({"format": FORMAT, "pages": pages}, indent=2)
+        write_atomic(self.path, text + "\n")
 
     def owner(self, relative: str) -> str | None:
         """The location of the page whose file `relative` is, or None when the import did not write it."""

@@ -14,70 +14,23 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path, PurePosixPath
-from urllib.parse import urljoin, urlsplit
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
 from faqbot.importing.crawl import Discovery, Document, origin_of
-from faqbot.importing.extract import canonical_url, links_of, load_html, page_from_html
+from faqbot.importing.extract import canonical_url, joined, links_of, load_html, page_from_html
 from faqbot.importing.fetch import Fetcher, FetchProblem
-from faqbot.importing.files import render_article, render_faq, write_atomic
+from faqbot.importing.files import render_article, render_faq, shown_source, write_atomic
 from faqbot.importing.manifest import Manifest, PageRecord, digest, hand_written_slugs
 from faqbot.importing.page import Page, PageProblem
+from faqbot.importing.report import ImportOptions, ImportReport
 from faqbot.importing.text_page import page_from_text
 from faqbot.text import slugify
 
 GONE_STATUSES = (404, 410)
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    into: Path  # the data directory: articles/ and faq/ are written below it
-    dry_run: bool = False  # read everything, write nothing
-    prune: bool = False  # remove the files of pages that are gone
-    max_pages: int = 200  # per source (a crawl or a sitemap)
-    max_depth: int = 3  # links followed from a crawl's start page
-    delay: float = 1.0  # seconds between two requests to a host
-    max_bytes: int = 5_000_000  # a larger page is refused
-    base_url: str = ""  # where a folder of HTML files is served (for the links answers give)
-
-
-@dataclass
-class ImportReport:
-    """Page locations by what happened to them; `written`/`removed`/`kept` are data-relative files."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    gone: list[str] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # the import's files edited by hand: left alone
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def imported(self) -> int:
-        return len(self.added) + len(self.changed) + len(self.unchanged)
-
-    def closing(self, options: ImportOptions) -> list[str]:
-        """The report's last lines: the counts, and what was written and what to do next."""
-        lines = [f"pages: {self.summary()}"]
-        if options.dry_run:
-            lines.append("dry run: nothing was written")
-        elif self.written or self.removed:
-            lines.append(f"wrote {len(self.written)} and removed {len(self.removed)} files under {options.into}")
-            lines.append("next: 'faqbot build --check' to review, then 'faqbot build'")
-        return lines
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.unchanged)} unchanged, "
-            f"{len(self.gone)} gone; {len(self.problems)} not imported"
-        )
 
 
 def import_sources(
@@ -98,7 +51,7 @@ def import_sources(
 
         def speak(line: str) -> None:
             with bar.external_write_mode():  # the line above the progress bar, not through it
-                say(line)
+                say(shown_source(line))  # a file name not in UTF-8 cannot be printed as read
 
         run = _Run(manifest, options, report, speak, bar)
         for source in sources:
@@ -132,7 +85,7 @@ class _Run:
         self.manifest, self.options, self.report, self.say, self.bar = manifest, options, report, say, bar
         self.seen: dict[str, str] = {}  # location -> slug, pages read in this run
         self.canonical: dict[str, str] = {}  # canonical URL -> the location it was read from
-        self.contents: dict[str, str] = {}  # a page's title and text -> the location it was read from
+        self.contents: dict[str, str] = {}  # a page's title and text (digest) -> the location it was read from
         self.gone: set[str] = set()
         self.dirty = False  # the manifest changed: saved at the end (a run that imports nothing writes nothing)
         self._hand_written: set[str] | None = None
@@ -156,6 +109,8 @@ class _Run:
         record = self.manifest.pages.get(location)
         if document.fetched.status == 304 and record is not None:
             self.seen[location] = record.slug
+            if record.content:  # unchanged: another URL of it read later in this run is the same page
+                self.contents.setdefault(record.content, location)
             self.report.unchanged.append(location)
             return list(record.links)
         links: list[str] = []
@@ -163,7 +118,7 @@ class _Run:
             if document.kind == "html":
                 tree = load_html(document.fetched.body, document.fetched.charset)
                 base = document.fetched.final_url
-                links = list(dict.fromkeys(urljoin(base, link) for link in links_of(tree)))
+                links = [link for link in dict.fromkeys(joined(base, link) for link in links_of(tree)) if link]
                 page = page_from_html(tree, url=canonical_url(tree, document.url), source=location)
             else:
                 fallback = PurePosixPath(urlsplit(location).path).stem.replace("-", " ").strip() or "Untitled"
@@ -185,7 +140,8 @@ class _Run:
         if first != location:
             raise PageProblem(f"the same page as {first} (its canonical URL)")
         # A page under two URLs with no canonical link (`/a/` and `/a/index.html`, a tracking query): its content.
-        first = self.contents.setdefault(page.content_key(), location)
+        content = digest(page.content_key())
+        first = self.contents.setdefault(content, location)
         if first != location:
             raise PageProblem(f"the same page as {first} (the same title and text)")
         record = self.manifest.pages.get(location)
@@ -223,6 +179,7 @@ class _Run:
             etag=document.fetched.etag,
             last_modified=document.fetched.last_modified,
             links=links,
+            content=content,
         )
         self.dirty = True
         if not self.options.dry_run:
