@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from faqbot.text import contact_problem
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # The site's templates and static files (the widget among them) ship inside the package, so a
 # plain `pip install` serves them too.
@@ -121,6 +123,14 @@ class Settings(BaseSettings):
             return None
         if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
             raise ValueError("FAQBOT_DATABASE_URL must be a postgresql:// URL (unset it for the SQLite log)")
+        return value
+
+    @field_validator("contact_url")
+    @classmethod
+    def _contact_is_no_script(cls, value: str) -> str:
+        problem = contact_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("rate_limit")

@@ -181,6 +181,17 @@ def link_problem(url: str) -> str | None:
     return None
 
 
+_RUNNABLE = re.compile(r"\s*(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
+
+
+def contact_problem(contact: str) -> str | None:
+    """Why `contact` cannot be the "talk to a person" address (None when it can): any text ("call 555
+    1234", an e-mail address, a URL) but a link that would run or show what it holds when followed."""
+    if _RUNNABLE.match(contact):
+        return "the contact is a web address, an e-mail address or a phone number, not a javascript: or data: link"
+    return None
+
+
 def counted(number: int, one: str, many: str = "") -> str:
     """ "1 article", "2 articles", "1 FAQ entry" / "3 FAQ entries" (`many`, when not `one` + "s")."""
     return f"{number:,} {one if number == 1 else many or one + 's'}"

@@ -127,6 +127,12 @@ def test_a_malformed_smalltalk_file_stops_the_build_at_its_line(tmp_path: Path) 
     (tmp_path / "smalltalk.yaml").write_text("intents:\n  - intent: chitchat\n    examples: [hi]\n    answer: x\n")
     with pytest.raises(DataError, match="one of greeting"):
         load_smalltalk(tmp_path)
+    (tmp_path / "smalltalk.yaml").write_text("intents: &a [*a]\n")
+    with pytest.raises(DataError, match="holds itself"):
+        load_smalltalk(tmp_path)
+    (tmp_path / "smalltalk.yaml").write_text('contact: " JavaScript:alert(1)"\n')
+    with pytest.raises(DataError, match=r"smalltalk.yaml:1: the contact is a web address"):
+        load_smalltalk(tmp_path)
 
 
 @pytest.mark.model

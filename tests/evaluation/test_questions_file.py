@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from faqbot.errors import DataError
+from faqbot.evaluation.dialogues import load_dialogues
 from faqbot.evaluation.questions import load_questions
+from faqbot.evaluation.suite import load_suite
 
 
 def test_values_are_the_text_written_as_in_faq_files(tmp_path: Path) -> None:
@@ -30,3 +32,45 @@ def test_a_malformed_set_is_named_not_a_traceback(tmp_path: Path, text: str, mes
     path.write_text(text)
     with pytest.raises(DataError, match=message):
         load_questions(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("conversations:\n", "needs 'conversations:', a list of conversations"),
+        ("conversations: 5\n", "needs 'conversations:', a list of conversations"),
+        ("conversations: []\n", "needs 'conversations:', a list of conversations"),
+        (
+            "conversations:\n  - {id: x, turns: [{q: hi, kind: smalltalk}]}\n  - {id: x, turns: [{q: yo, kind: smalltalk}]}\n",
+            "two conversations have the id 'x'",
+        ),
+        ("conversations: &a [*a]\n", "a conversation needs 'id' and a list of 'turns'"),
+    ],
+)
+def test_a_malformed_dialogue_file_is_named_not_a_traceback(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "dialogues.yaml"
+    path.write_text(text)
+    with pytest.raises(DataError, match=message):
+        load_dialogues(path)
+
+
+def test_a_dialogue_turn_is_the_text_written(tmp_path: Path) -> None:
+    """ "q: yes" is asked as "yes" (plain YAML made it True, asked as "True")."""
+    path = tmp_path / "dialogues.yaml"
+    path.write_text("conversations:\n  - id: c\n    turns:\n      - {q: yes, kind: smalltalk}\n")
+    assert load_dialogues(path)["c"][0].q == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sets:\n", "'sets' must name at least one set"),
+        ("sets: [1]\n", "'sets' must name at least one set"),
+        ("sets: {a: {data: ., questions: q.yaml, peers: {x: lots}}}\n", "'peers' must map each peer's name"),
+    ],
+)
+def test_a_malformed_suite_is_named_not_a_traceback(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "suite.yaml"
+    path.write_text(text)
+    with pytest.raises(DataError, match=message):
+        load_suite(path)

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from faqbot.errors import DataError
-from faqbot.text import has_text, lone_surrogate, read_utf8, surrogate_escape_line
+from faqbot.text import contact_problem, has_text, lone_surrogate, read_utf8, surrogate_escape_line
 
 FILE_NAME = "smalltalk.yaml"
 INTENTS = ("greeting", "thanks", "goodbye", "who_are_you", "what_can_you_do", "human")
@@ -108,7 +108,11 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
         ) from None
     except RecursionError:
         raise DataError(path, "lists are nested too deeply to read", line=1) from None
-    if _holds_surrogate(data):  # "\udc00" reads as YAML, but is no text: writing the index failed on it
+    try:
+        broken = _holds_surrogate(data)
+    except RecursionError:  # "intents: &a [*a]": a list that holds itself
+        raise DataError(path, "a list or mapping holds itself (a YAML alias to its own anchor)", line=1) from None
+    if broken:  # "\udc00" reads as YAML, but is no text: writing the index failed on it
         raise DataError(
             path,
             "a text holds a lone surrogate escape (such as \\ud800): remove it",
@@ -119,6 +123,8 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
     contact = data.get("contact") or ""
     if not isinstance(contact, str):
         raise DataError(path, "'contact' must be a URL or an address, as text", line=_line(node, "contact"))
+    if contact_problem(contact):
+        raise DataError(path, str(contact_problem(contact)), line=_line(node, "contact"))
     chosen = dict(base)
     items = data.get("intents") or []
     if not isinstance(items, list):

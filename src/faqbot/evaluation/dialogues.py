@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-import yaml
-
 from faqbot.answering.answer import Answer
 from faqbot.answering.answerer import Answerer
 from faqbot.answering.conversation import Turn
 from faqbot.errors import DataError
 from faqbot.evaluation.metrics import label
+from faqbot.evaluation.questions import read_set_file
+from faqbot.text import has_text, lone_surrogate
 
 KINDS = ("question", "follow_up", "switch", "smalltalk", "off_topic")
 ANSWERABLE = ("question", "follow_up", "switch")
@@ -45,22 +45,28 @@ class TurnResult:
 
 
 def load_dialogues(path: Path) -> dict[str, list[DialogueTurn]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        conversations = data["conversations"]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise DataError(path, f"cannot read the dialogue set ({exc}): it needs 'conversations: [...]'") from None
+    """The conversations of the dialogue file `path` by id; DataError naming the one that is malformed."""
+    data = read_set_file(path)
+    conversations = data.get("conversations") if isinstance(data, dict) else None
+    if not isinstance(conversations, list) or not conversations:
+        raise DataError(path, "a dialogue set needs 'conversations:', a list of conversations")
     out: dict[str, list[DialogueTurn]] = {}
     for number, conversation in enumerate(conversations, start=1):
         name = str(conversation.get("id") or number) if isinstance(conversation, dict) else str(number)
+        if name in out:
+            raise DataError(path, f"two conversations have the id {name!r}", entry=f"conversation {number}")
         turns = conversation.get("turns") if isinstance(conversation, dict) else None
         if not isinstance(turns, list) or not turns:
             raise DataError(path, "a conversation needs 'id' and a list of 'turns'", entry=name)
         for turn in turns:
-            if not isinstance(turn, dict) or not turn.get("q") or turn.get("kind") not in KINDS:
+            if not isinstance(turn, dict) or not has_text(str(turn.get("q") or "")) or turn.get("kind") not in KINDS:
                 raise DataError(path, f"each turn needs 'q' and a 'kind' among {', '.join(KINDS)}", entry=name)
             if turn["kind"] in ANSWERABLE and not turn.get("expect"):
                 raise DataError(path, f"a {turn['kind']} turn needs 'expect'", entry=name)
+            if lone_surrogate(str(turn["q"])):
+                raise DataError(
+                    path, "a question holds a lone surrogate escape (such as \\ud800): remove it", entry=name
+                )
         out[name] = [DialogueTurn(str(t["q"]), t["kind"], t.get("expect")) for t in turns]
     return out
 

@@ -30,11 +30,12 @@ class EvalQuestion:
     spans: tuple[str, ...] = ()  # a right answer contains one of them (case-insensitive)
 
 
-def load_questions(path: Path) -> list[EvalQuestion]:
-    """The questions of the set in `path`; DataError naming the entry when one is malformed."""
+def read_set_file(path: Path) -> object:
+    """An evaluation or dialogue file's YAML (or JSON), read as FAQ files are: every value the text
+    written ("expect: 007" names the entry "007", "q: yes" asks "yes"). DataError, with the line where
+    YAML gives one, when it cannot be read."""
     try:
-        # Read as FAQ files are (every value the text written): "expect: 007" names the entry "007".
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=TextLoader)  # noqa: S506
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=TextLoader)  # noqa: S506
     except RecursionError:
         raise DataError(path, "lists or mappings are nested too deeply to read") from None
     except yaml.YAMLError as exc:
@@ -42,7 +43,12 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise DataError(path, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"cannot read the evaluation set: {exc}") from None
+        raise DataError(path, f"cannot read the file: {exc}") from None
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """The questions of the set in `path`; DataError naming the entry when one is malformed."""
+    data = read_set_file(path)
     if isinstance(data, list):
         data = {"in_scope": data}
     if not isinstance(data, dict):

@@ -17,7 +17,7 @@ from faqbot.embedding.query_encoder import load_query_encoder
 from faqbot.errors import DataError
 from faqbot.evaluation.dialogues import DialogueTurn, Played, load_dialogues, play
 from faqbot.evaluation.metrics import Report, evaluate, label
-from faqbot.evaluation.questions import EvalQuestion, load_questions
+from faqbot.evaluation.questions import load_questions
 from faqbot.evaluation.stackfaq import convert
 from faqbot.evaluation.suite import SuiteResult, load_suite, materialise, scratch
 from faqbot.index.build import build_index
@@ -31,7 +31,7 @@ OWNERS_SET = "eval/site.yaml"  # under the data directory: a site owner's own qu
 
 def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Report:
     questions = load_questions(questions_file)
-    foreign = _written_for_other_content(answerer, questions)
+    foreign = _written_for_other_content(answerer, {q.expect for q in questions if q.expect is not None})
     if foreign:
         raise DataError(
             questions_file,
@@ -45,12 +45,11 @@ def _evaluate(answerer: Answerer, questions_file: Path, progress: bool) -> Repor
         return evaluate(answerer, questions, progress=bar.update)
 
 
-def _written_for_other_content(answerer: Answerer, questions: list[EvalQuestion]) -> str | None:
+def _written_for_other_content(answerer: Answerer, expected: set[str]) -> str | None:
     """Why the set cannot be scored on this index, when fewer than half of the sources it expects are
     in it: the figures would be near 0 and read as the bot's failure, for a set written for other
     content (the launch article's, once a site has its own). Not "none found": every article has an
     "introduction", which such sets expect too. A set with a few stale labels is scored, and they are listed."""
-    expected = {q.expect for q in questions if q.expect is not None}
     found = expected & {label(doc) for doc in answerer.index.docs}
     if expected and len(found) * 2 < len(expected):
         missing = len(expected) - len(found)
@@ -153,7 +152,7 @@ def evaluate_suite(
     if only is not None and len(sets) != len(only):
         known = ", ".join(s.name for s in load_suite(settings.eval_suite))
         raise DataError(
-            settings.eval_suite, f"no set named {sorted(set(only) - {s.name for s in sets})}; known: {known}"
+            settings.eval_suite, f"no set named {', '.join(sorted(set(only) - {s.name for s in sets}))}; known: {known}"
         )
     factory = _shared(embedder_factory)
     result = SuiteResult({}, {s.name: s for s in sets}, {})
@@ -165,7 +164,8 @@ def evaluate_suite(
                 continue
             data_dir, questions = found
             answerer = _set_answerer(settings, eval_set.name, data_dir, factory, progress)
-            foreign = _written_for_other_content(answerer, load_questions(questions))
+            expected = {q.expect for q in load_questions(questions) if q.expect is not None}
+            foreign = _written_for_other_content(answerer, expected)
             if foreign:  # the launch set reads data/, which a site owner has filled with their own site
                 result.skipped[eval_set.name] = f"{foreign} ({data_dir})"
                 continue
@@ -213,6 +213,9 @@ def evaluate_dialogues(
     if dialogues is not None:
         conversations = load_dialogues(dialogues)
         answerer = _answerer(settings, load_index(settings.index_dir, model=settings.model), factory)
+        foreign = _written_for_other_content(answerer, _expected(conversations))
+        if foreign:
+            raise DataError(dialogues, f"{foreign}: play a dialogue file written for this site")
         return {dialogues.name: _play_three_ways(answerer, conversations)}
     played = {}
     for eval_set in load_suite(settings.eval_suite):
@@ -220,10 +223,18 @@ def evaluate_dialogues(
             continue
         conversations = load_dialogues(eval_set.dialogues)
         answerer = _set_answerer(settings, eval_set.name, eval_set.data, factory, progress)
+        foreign = _written_for_other_content(answerer, _expected(conversations))
+        if foreign:  # the launch set on a site owner's data/: said, not scored as the bot's failure
+            print(f"{eval_set.name}: skipped: {foreign} ({eval_set.data})", file=sys.stderr, flush=True)
+            continue
         played[eval_set.name] = _play_three_ways(answerer, conversations)
     if not played:
-        raise DataError(settings.eval_suite, "no set of the suite has 'dialogues'")
+        raise DataError(settings.eval_suite, "no set of the suite has 'dialogues' written for its content")
     return played
+
+
+def _expected(conversations: dict[str, list[DialogueTurn]]) -> set[str]:
+    return {turn.expect for turns in conversations.values() for turn in turns if turn.expect is not None}
 
 
 def _play_three_ways(answerer: Answerer, conversations: dict[str, list[DialogueTurn]]) -> Played:

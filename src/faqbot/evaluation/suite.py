@@ -54,8 +54,10 @@ def load_suite(path: Path) -> list[EvalSet]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         entries = data["sets"]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, RecursionError) as exc:
         raise DataError(path, f"cannot read the suite ({exc}): it needs 'sets: {{name: {{...}}}}'") from None
+    if not isinstance(entries, dict) or not entries:
+        raise DataError(path, "'sets' must name at least one set: 'sets: {name: {data: ..., questions: ...}}'")
     sets = []
     for name, entry in entries.items():
         if not isinstance(entry, dict) or not (
@@ -66,6 +68,11 @@ def load_suite(path: Path) -> list[EvalSet]:
             raise DataError(path, "'dialogues' needs the set's own 'data'", entry=str(name))
         if entry.get("benchmark") and entry["benchmark"] not in BENCHMARK_FILES:
             raise DataError(path, f"unknown benchmark; known: {', '.join(BENCHMARK_FILES)}", entry=str(name))
+        peers = entry.get("peers") or {}
+        if not isinstance(peers, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in peers.values()
+        ):
+            raise DataError(path, "'peers' must map each peer's name to its figure (a number)", entry=str(name))
         sets.append(
             EvalSet(
                 name=str(name),
@@ -73,7 +80,7 @@ def load_suite(path: Path) -> list[EvalSet]:
                 data=(path.parent / entry["data"]).resolve() if entry.get("data") else None,
                 questions=(path.parent / entry["questions"]).resolve() if entry.get("questions") else None,
                 benchmark=entry.get("benchmark"),
-                peers={str(k): float(v) for k, v in (entry.get("peers") or {}).items()},
+                peers={str(k): float(v) for k, v in peers.items()},
                 dialogues=(path.parent / entry["dialogues"]).resolve() if entry.get("dialogues") else None,
             )
         )
