@@ -34,16 +34,16 @@ def test_a_malformed_set_is_named_not_a_traceback(tmp_path: Path, text: str, mes
         load_questions(path)
 
 
+TWICE = "  - {id: x, turns: [{q: hi, kind: smalltalk}]}\n"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("conversations:\n", "needs 'conversations:', a list of conversations"),
         ("conversations: 5\n", "needs 'conversations:', a list of conversations"),
         ("conversations: []\n", "needs 'conversations:', a list of conversations"),
-        (
-            "conversations:\n  - {id: x, turns: [{q: hi, kind: smalltalk}]}\n  - {id: x, turns: [{q: yo, kind: smalltalk}]}\n",
-            "two conversations have the id 'x'",
-        ),
+        ("conversations:\n" + TWICE * 2, "two conversations have the id 'x'"),
         ("conversations: &a [*a]\n", "a conversation needs 'id' and a list of 'turns'"),
     ],
 )
