@@ -164,3 +164,20 @@ def test_a_given_anchor_is_read_as_written_and_shown_nowhere(tmp_path: Path) -> 
         ("Star {#a*b}", "star-a-b"),  # "*" is no id character: the text, as written
     ]
     assert "## not a heading {#code}" in article.body  # fenced code is left as written
+
+
+def test_given_anchors_are_read_where_markdown_reads_headings(tmp_path: Path) -> None:
+    """A fence opened in a list item is code to its end (the id in it stays, the heading after it gives
+    its id); "``` js`" opens no fence (a backtick in its info string); a two-line underlined heading
+    gives its id from its last line; a list item over "---" is no heading (its text stays)."""
+    text = (
+        "---\ntitle: T\n---\n\n- ```\n  ## In a listed fence {#listed}\n  ```\n\n## After {#after}\n\nx\n\n"
+        "``` js`\n## Not code {#notcode}\n\ny\n\nTwo line\nheading {#two}\n---\n\nz\n\n- item {#li}\n---\n"
+    )
+    article = parse_article(write(tmp_path, text))
+    assert [(s.title, s.anchor) for s in article.sections] == [
+        ("After", "after"),
+        ("Not code", "notcode"),
+        ("Two line heading", "two"),
+    ]
+    assert "## In a listed fence {#listed}" in article.body and "- item {#li}" in article.body

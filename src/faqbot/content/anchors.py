@@ -12,6 +12,7 @@ import re
 
 from markdown_it.token import Token
 
+from faqbot.content.markdown import markdown_parser
 from faqbot.text import slugify
 
 INTRODUCTION_ANCHOR = "introduction"
@@ -19,35 +20,36 @@ INTRODUCTION_ANCHOR = "introduction"
 
 # "## Tyre pressure {#pressure}": a heading whose text ends with the id it gives itself (Pandoc's and
 # kramdown's syntax), an ATX heading of any level or a setext one ("Tyre pressure {#pressure}" over
-# "---"). Read from the source line, before Markdown reads "_" or "*" in the id as emphasis (Sphinx ids
-# like "object.__init__" are common). A section's heading (# or ##) gives its anchor; a deeper one an id
-# on the page only.
+# "---"), wherever Markdown reads a heading (in a list or a quote too; never in code). A section's
+# heading (# or ##) gives its anchor; a deeper one an id on the page only.
 ANCHOR_ID = r"[\w.:-]+"
-# A line may end in "\r" (a file saved on Windows): markdown-it reads it as a line end, so must this.
-_HEADING_MARK = re.compile(rf"^( {{0,3}}#{{1,6}}[ \t]+.*?\S)[ \t]+\{{#({ANCHOR_ID})\}}[ \t]*#*[ \t\r]*$")
-_SETEXT_TEXT_MARK = re.compile(rf"^( {{0,3}}\S.*?)[ \t]+\{{#({ANCHOR_ID})\}}[ \t\r]*$")
-_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t\r]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+# The id at the end of a heading's source text (before Markdown reads "_" or "*" in it as emphasis:
+# Sphinx ids like "object.__init__" are common), and on its line: an ATX heading's closing "#"s after
+# it, and "\r" (a file saved on Windows: markdown-it reads it as a line end, so must this).
+_ID_AT_END = re.compile(rf"[ \t]+\{{#({ANCHOR_ID})\}}\Z")
+_ID_ON_LINE = re.compile(rf"[ \t]+\{{#{ANCHOR_ID}\}}[ \t]*#*[ \t\r]*$")
 
 
 def given_anchors(body: str) -> tuple[str, dict[int, str]]:
     """The body with the `{#id}` ending each heading taken out (the heading reads without it), and the
-    ids by the heading's line (0-based in the body). Lines in fenced code are left as they are."""
+    ids by the heading's first line (0-based in the body). Headings are where markdown-it finds them,
+    so a fence opened in a list item or a backtick in a fence's info string is read as Markdown reads it."""
     lines = body.split("\n")
     given: dict[int, str] = {}
-    fence = ""  # the open fence's marks: closed (CommonMark) by as many or more of the same, alone on a line
-    for number, line in enumerate(lines):
-        marks = _FENCE.match(line)
-        if marks and not fence:
-            fence = marks.group(1)
+    tokens = markdown_parser().parse(body)
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or not token.map:
             continue
-        if marks and marks.group(1)[0] == fence[0] and len(marks.group(1)) >= len(fence) and not marks.group(2).strip():
-            fence = ""
+        mark = _ID_AT_END.search(tokens[index + 1].content.rstrip("\r"))
+        if mark is None:
             continue
-        underlined = number + 1 < len(lines) and _SETEXT_UNDERLINE.match(lines[number + 1]) is not None
-        mark = None if fence else _HEADING_MARK.match(line) or (_SETEXT_TEXT_MARK.match(line) if underlined else None)
-        if mark:
-            given[number], lines[number] = mark.group(2), mark.group(1)
+        first, after = token.map
+        # An underlined (setext) heading ends on the line above its underline; an ATX one is one line.
+        line = after - 2 if token.markup in ("=", "-") else first
+        stripped = _ID_ON_LINE.sub("", lines[line])
+        if stripped != lines[line]:
+            lines[line] = stripped
+            given[first] = mark.group(1)
     return "\n".join(lines), given
 
 
