@@ -117,3 +117,20 @@ def test_sources_that_are_no_file_and_no_http_url_are_named(tmp_path: Path) -> N
     assert "skipped https://[::1: not a valid URL" in result.output
     assert "skipped mailto:a@b.org: mailto: cannot be read" in result.output
     assert "skipped file://example.org/site: a file: URL names a file on this machine" in result.output
+
+
+def test_a_pages_clashing_ids_are_imported_as_anchors_the_build_takes(tmp_path: Path) -> None:
+    """id="introduction" over a heading after some text, the same id on two headings, a heading whose
+    slug another's id took: each section still gets an anchor of its own (the build refused the files)."""
+    src, data = tmp_path / "src", tmp_path / "data"
+    src.mkdir()
+    sections = (
+        '<h2 id="introduction">Intro id</h2><p>One.</p><h2 id="dup">First</h2><p>Two.</p>'
+        '<h2 id="dup">Second</h2><p>Three.</p><h2 id="setup">Other</h2><p>Four.</p><h2>Setup</h2><p>Five.</p>'
+    )
+    (src / "ids.html").write_text(PAGE.format(title="Ids", text="Text before the first heading.", extra=sections))
+    result = runner.invoke(app, ["import", str(src), "--into", str(data)])
+    assert result.exit_code == 0, result.output
+    [article] = load_corpus(data).articles
+    anchors = [section.anchor for section in article.sections]
+    assert len(set(anchors)) == len(anchors) and {"introduction", "dup", "setup"} <= set(anchors), anchors

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from faqbot.content.anchors import INTRODUCTION_ANCHOR
 from faqbot.importing.faq_markup import mark_faq_blocks
 from faqbot.importing.page import QA, Block, Section, normal
-from faqbot.text import slugify
 
 
 def assemble(blocks: list[Block], faq: list[QA], *, title: str) -> tuple[tuple[Section, ...], tuple[QA, ...]]:
@@ -31,16 +31,21 @@ def assemble(blocks: list[Block], faq: list[QA], *, title: str) -> tuple[tuple[S
     sections = _fold_faq_sections(sections)
     kept = [s for s in sections if any(not b.faq for b in s.blocks)]
     result: list[Section] = []
-    seen: dict[str, int] = {}
+    # Every section's anchor once, as the build requires: a page's id that another section has (two
+    # "id=dup", "id=introduction" over text before the first heading) is dropped for the heading's
+    # slug, and a heading whose slug is taken is numbered ("Setup (2)").
+    used = {INTRODUCTION_ANCHOR} if any(not s.title for s in kept) else set()
     for section in kept:
         text_blocks = tuple(b for b in section.blocks if not b.faq)
-        name = section.title
-        if name:
-            count = seen.get(slugify(name), 0) + 1
-            seen[slugify(name)] = count
-            if count > 1:
-                name = f"{name} ({count})"
-        result.append(Section(name, text_blocks, section.page_anchor))
+        drafted = Section(section.title, text_blocks, section.page_anchor)
+        if drafted.title and drafted.anchor in used:
+            drafted = Section(section.title, text_blocks)
+            count = 1
+            while drafted.anchor in used:
+                count += 1
+                drafted = Section(f"{section.title} ({count})", text_blocks)
+        used.add(drafted.anchor)
+        result.append(drafted)
     return tuple(result), tuple(QA(p.question, p.answer, p.anchor or anchors.get(p, "")) for p in pairs)
 
 
