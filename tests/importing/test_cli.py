@@ -82,6 +82,10 @@ def test_into_a_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(FOLDER), "--into", str(into)])
     assert result.exit_code == 2 and f"error: {into} is a file: --into names the data folder" in result.output
     assert "Traceback" not in result.output
+    below = runner.invoke(app, ["import", str(FOLDER), "--into", str(into / "data")])  # a folder under the file
+    assert below.exit_code == 2 and f"error: {into} is a file" in below.output
+    empty = runner.invoke(app, ["import", "", "--into", str(tmp_path / "d")])  # an unset shell variable
+    assert empty.exit_code == 2 and "an empty SOURCE" in empty.output and not (tmp_path / "d").exists()
 
 
 PAGE = "<html><head><title>{title}</title></head><body><main><h1>{title}</h1><p>{text}</p>{extra}</main></body></html>"

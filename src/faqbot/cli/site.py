@@ -107,9 +107,12 @@ def import_command(
     from faqbot.importing.report import ImportOptions
     from faqbot.importing.run import import_sources
 
+    if any(not source.strip() for source in sources):  # an unset shell variable: it would import the current folder
+        fail("an empty SOURCE: name a URL, a file or a folder", 2)
     into = settings_from(data_dir=into).data_dir
-    if into.exists() and not into.is_dir():
-        fail(f"{into} is a file: --into names the data folder the pages are written to", 2)
+    blocked = next((p for p in (into, *into.parents) if p.exists() and not p.is_dir()), None)
+    if blocked is not None:
+        fail(f"{blocked} is a file: --into names the data folder the pages are written to", 2)
     options = ImportOptions(
         into, dry_run=dry_run, prune=prune, max_pages=max_pages, max_depth=max_depth, delay=delay, base_url=base_url
     )
@@ -117,6 +120,8 @@ def import_command(
         result = import_sources(sources, options, say=typer.echo, progress=sys.stderr.isatty())
     except FaqbotError as exc:
         fail(str(exc))
+    except OSError as exc:  # a folder that cannot be written (read-only, /proc)
+        fail(f"cannot write under {into}: {exc.strerror or exc}", 2)
     for line in result.closing(options):
         typer.echo(line)
     if result.imported == 0:
