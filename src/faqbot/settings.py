@@ -157,6 +157,13 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is a file, not a folder")
         return value
 
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_as_browsers_send_them(cls, value: list[str]) -> list[str]:
+        # A browser's Origin is scheme://host[:port], in lower case, with no path: "https://Shop.example/"
+        # as configured never matched one (every request from the site was refused).
+        return [o if o == "*" else o.rstrip("/").lower() for o in value]
+
     @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -1,5 +1,6 @@
 """The HTTP contract, through the real app."""
 
+import gzip
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -133,6 +134,33 @@ def test_a_body_not_in_utf8_is_named_so(fake_client: TestClient) -> None:
         response = fake_client.post(path, content=body, headers={"content-type": "application/json"})
         assert response.status_code == 400 and response.headers["content-type"] == "application/json"
         assert response.json()["error"].startswith("the body is not UTF-8 text (byte 17 cannot be read)")
+
+
+def test_bodies_that_cannot_be_read_say_why(fake_client: TestClient) -> None:
+    json_type = {"content-type": "application/json"}
+    deep = fake_client.post("/api/ask", content=b'{"question":' + b"[" * 5000 + b"]" * 5000 + b"}", headers=json_type)
+    assert deep.status_code == 400 and deep.json()["error"] == "the body's JSON is nested too deeply to read"
+    packed = gzip.compress(b'{"question": "hi"}')
+    zipped = fake_client.post("/api/ask", content=packed, headers={**json_type, "content-encoding": "gzip"})
+    assert zipped.status_code == 415 and "Content-Encoding: gzip" in zipped.json()["error"]
+    trailing = fake_client.post("/api/ask", content=b'{"question": "chain?"} x', headers=json_type)
+    assert trailing.json()["details"] == [{"field": "", "message": "the body is not valid JSON"}]  # not "22"
+
+
+def test_allowed_origins_are_matched_as_browsers_send_them(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    """ "https://Shop.example/" as configured is the Origin "https://shop.example"; a refused request
+    header is named."""
+    settings = fake_settings.model_copy(update={"allowed_origins": ["https://Shop.example/"]})
+    settings = Settings.model_validate(settings.model_dump())
+    build_index(settings, embedder_factory=fake_factory)
+    ask = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+    with TestClient(create_app(settings, embedder_factory=fake_factory)) as c:
+        allowed = c.options("/api/ask", headers={**ask, "Access-Control-Request-Headers": "content-type"})
+        refused = c.options("/api/ask", headers={**ask, "Access-Control-Request-Headers": "content-type, x-token"})
+    assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "https://shop.example"
+    assert refused.status_code == 400 and "the header x-token may not be sent" in refused.json()["error"]
 
 
 @pytest.mark.model

@@ -24,6 +24,11 @@ class JsonCorsMiddleware(CORSMiddleware):
             return response
         refused = bytes(response.body).decode().removeprefix("Disallowed CORS ").split(", ")
         details = [{"field": part, "message": _WHAT.get(part, part)} for part in refused]
+        asked = request_headers.get("access-control-request-headers", "")
+        named = [h.strip() for h in asked.split(",") if h.strip() and h.strip().lower() not in self.allow_headers]
+        for detail in details:
+            if detail["field"] == "headers" and named:
+                detail["message"] = f"the header {', '.join(named)} may not be sent (Content-Type may)"
         headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
         return JSONResponse(
             {"error": "cross-origin request refused: " + "; ".join(d["message"] for d in details), "details": details},

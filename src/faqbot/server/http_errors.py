@@ -31,8 +31,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
         details = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+            {  # JSON that cannot be read has a character position where a field would be: no field
+                "field": ""
+                if e.get("type") == "json_invalid"
+                else ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
                 "message": describe_validation_error(e),
             }
             for e in errors
@@ -42,11 +44,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = str(exc.detail)
-        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "There was an error parsing the body"
+        detail, status = str(exc.detail), exc.status_code
+        encoding = request.headers.get("content-encoding", "identity").strip().lower()
+        # FastAPI's "There was an error parsing the body", said of what went wrong.
+        if exc.__cause__ is not None and encoding not in ("", "identity"):
+            detail, status = (
+                f"a compressed body (Content-Encoding: {encoding}) is not accepted: send the JSON as it is",
+                415,
+            )
+        elif isinstance(exc.__cause__, UnicodeDecodeError):
             at = exc.__cause__.start
             detail = f"the body is not UTF-8 text (byte {at} cannot be read): send JSON encoded as UTF-8"
-        return JSONResponse({"error": detail, "details": []}, status_code=exc.status_code, headers=exc.headers)
+        elif isinstance(exc.__cause__, RecursionError):
+            detail = "the body's JSON is nested too deeply to read"
+        return JSONResponse({"error": detail, "details": []}, status_code=status, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
