@@ -41,6 +41,20 @@ def test_a_question_leans_on_the_conversation_only_when_it_needs_it(question: st
     assert leans_back(question, STOP_WORDS, CORPUS.__contains__) is leans
 
 
+def test_a_follow_up_counts_the_sites_words_in_any_form(
+    fake_settings: Settings, fake_factory: Callable[[str], Embedder]
+) -> None:
+    """A bakery's page says "Delivery costs 4 euros": "how much does it cost?" after it leans back (two
+    words new to the site, "much" and "cost", made it a question of its own, declined)."""
+    (fake_settings.data_dir / "faq" / "shop.yaml").write_text(
+        "- id: delivery\n  question: Do you deliver?\n  answer: Yes, within 5 km. Delivery costs 4 euros.\n"
+    )
+    build_index(fake_settings, embedder_factory=fake_factory)
+    shop = Answerer(load_index(fake_settings.index_dir), fake_factory("fake-model"), threshold=fake_settings.threshold)
+    query = shop.reader.read("how much does it cost?", history=[Turn("do you deliver?", None, "delivery")])
+    assert query.interpreted_as == "how much does it cost? (about: Do you deliver?)"
+
+
 def test_a_question_the_sites_faq_asks_is_answered_by_it_not_as_small_talk(
     fake_settings: Settings, fake_factory: Callable[[str], Embedder]
 ) -> None:

@@ -128,5 +128,5 @@ class QueryReader:
         talk = self.index.smalltalk
         turns = [t for t in history if t.source_id or talk.reply(talk.strip_greeting(t.question)) is None]
         return in_context(
-            corrected, turns, self._docs_by_id, stop_words=STOP_WORDS, in_corpus=self.speller.in_corpus, shown=shown
+            corrected, turns, self._docs_by_id, stop_words=STOP_WORDS, in_corpus=self._in_corpus, shown=shown
         )
