@@ -17,7 +17,7 @@ setup: $(STAMP)
 $(RUNTIME): pyproject.toml
 	@test -x $(BIN)/python || { echo "== 1/3 creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@echo "== 2/3 installing PyTorch, CPU build (about 200 MB; the longest step)"
+	@echo "== 2/3 installing PyTorch, CPU build (a download of about 200 MB, 750 MB installed; the longest step)"
 	@scripts/install-torch.sh $(BIN)/python
 	@echo "== 3/3 installing faqbot and what it runs on (FastAPI, sentence-transformers, FAISS, ...)"
 	@$(BIN)/python -m pip install --quiet -e .

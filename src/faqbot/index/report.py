@@ -39,9 +39,11 @@ class BuildReport:
             return [*lines, f"index {self.version} is up to date: nothing embedded"]
         return [
             *lines,
-            f"embedded {self.embedded:,} texts, {self.reused:,} from the cache"
+            f"embedded {self.embedded:,} texts, {self.reused:,} from the cache (FAQ questions and answers,"
+            " passages and their sentences, small-talk examples)"
             + (f" (documents embedded by FAQBOT_EMBEDDER={self.embedder}, not the model)" if self.embedder else ""),
             f"query encoder: {describe_encoder(self.encoder or {})}",
             f"token re-ranking: {describe_rerank(self.rerank or {})}",
-            f"index {self.version} written to {self.directory} and now serving",
+            f"index {self.version} written to {self.directory}: the current index (a running"
+            " 'faqbot serve' answers from it within seconds)",
         ]
