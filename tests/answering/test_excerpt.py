@@ -62,13 +62,21 @@ def test_an_answer_ending_on_the_colon_that_announces_a_list_goes_on_with_the_li
         Section(
             "Carry",
             "carry",
-            ("Flats happen to everyone.", "Carry these on every ride:", "A spare tube.", "Two tyre levers.", "Later."),
+            (
+                "Flats happen to everyone.",
+                "Carry these on every ride:",
+                "A spare tube.",
+                "Two tyre levers.",
+                "Later.",
+                "Much later.",
+            ),
             1,
             blocks=(
                 PLAIN,
                 PLAIN,
                 Block((Container("ul", 1), Container("li", 2))),
                 Block((Container("ul", 1), Container("li", 3))),
+                PLAIN,
                 PLAIN,
             ),
         )
@@ -84,10 +92,12 @@ def test_an_answer_ending_on_the_colon_that_announces_a_list_goes_on_with_the_li
 
 def steps_section(items: int) -> SplitSection:
     """Prose, a lead-in, an ordered list of `items` steps, prose after it."""
-    paragraphs = ("Starters take a week.", "Before you begin, gather the following:")
+    paragraphs = ("Starters take a week.", "They keep for years.", "Before you begin, gather the following:")
     paragraphs += tuple(f"Step number {n} of the recipe." for n in range(1, items + 1))
     paragraphs += ("You can buy a jar at any kitchen shop.", "Feed it daily.")
-    blocks = (PLAIN, PLAIN) + tuple(Block((Container("ol", 1), Container("li", 2 + n, n))) for n in range(1, items + 1))
+    blocks = (PLAIN, PLAIN, PLAIN) + tuple(
+        Block((Container("ol", 1), Container("li", 3 + n, n))) for n in range(1, items + 1)
+    )
     return split_section(Section("Starter", "starter", paragraphs, 1, blocks=blocks + (PLAIN, PLAIN)))
 
 
@@ -104,14 +114,31 @@ def test_an_answer_touching_a_list_shows_it_whole_with_the_sentence_that_announc
     ]
     assert html is not None and html.count("<li>") == 4 and "<ol>" in html
     # The best sentence inside the list: never step 3 without steps 1 and 2.
-    doc = Doc("p", "passage", "S", "Starter", "/a#starter", "", article="a", sentences=section.sentences[3:6])
+    doc = Doc("p", "passage", "S", "Starter", "/a#starter", "", article="a", sentences=section.sentences[4:7])
     text, _ = excerpt(doc, np.array([0.1, 0.9, 0.2]), section)
     assert text.splitlines()[0] == "Before you begin, gather the following:" and "4. Step number 4" in text
 
 
 def test_a_long_list_is_not_shown_whole() -> None:
     section = steps_section(20)
-    doc = Doc("p", "passage", "S", "Starter", "/a#starter", "", article="a", sentences=section.sentences[10:13])
+    doc = Doc("p", "passage", "S", "Starter", "/a#starter", "", article="a", sentences=section.sentences[11:14])
     text, html = excerpt(doc, np.array([0.1, 0.9, 0.2]), section)
     assert text.splitlines() == [f"{n}. Step number {n} of the recipe." for n in (9, 10, 11)]
     assert html is not None and html.startswith('<ol start="9">')
+
+
+def test_an_excerpt_that_would_leave_out_one_sentence_of_its_section_is_the_section() -> None:
+    """ "do you deliver" came closest to "We do not ship by post.": the sentence before it and it were
+    the answer, without the first, which says who gets deliveries, where and when."""
+    sentences = (
+        "We deliver orders over 25 euros within 5 km of the shop, on Thursdays and Saturdays only.",
+        "Delivery costs 4 euros.",
+        "We do not ship by post.",
+    )
+    short = split_section(Section("Delivery", "delivery", (" ".join(sentences),), 1))
+    doc = Doc(
+        "p", "passage", "Ordering", "Delivery", "/a#delivery", " ".join(sentences), article="a", sentences=sentences
+    )
+    assert excerpt(doc, np.array([0.2, 0.3, 0.6]), short).text == " ".join(sentences)
+    # Of a longer section, the excerpt stays three sentences.
+    assert excerpt(passage(3, 6), np.array([0.1, 0.1, 0.9]), split()).text == " ".join(SECTION[4:6])

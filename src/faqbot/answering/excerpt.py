@@ -92,7 +92,8 @@ def section_sentences(articles: Sequence[Article]) -> SectionSentences:
 def excerpt(doc: Doc, similarities: np.ndarray, section: SplitSection | None) -> Excerpt:
     """The answering excerpt of passage `doc`, given each of its sentences' cosine to the question:
     the best sentence with the one before and the one after it in its section, reaching further
-    back while the first sentence leans on the one before it."""
+    back while the first sentence leans on the one before it; the whole section when that would
+    leave out one sentence of it at most."""
     sentences = doc.sentences
     if len(sentences) == 0:
         return Excerpt(doc.text, None)
@@ -106,7 +107,12 @@ def excerpt(doc: Doc, similarities: np.ndarray, section: SplitSection | None) ->
         reached += 1
     if section is None or where is None:
         return Excerpt(" ".join(full[start:end]), None)
-    return laid_out(section, *_whole_lists(section, start, end))
+    start, end = _whole_lists(section, start, end)
+    if len(full) - (end - start) <= 1:
+        # One sentence left out saves the reader little, and may be the one that answers: "We deliver
+        # orders over 25 euros within 5 km" before "Delivery costs 4 euros. We do not ship by post."
+        start, end = 0, len(full)
+    return laid_out(section, start, end)
 
 
 def _whole_lists(section: SplitSection, start: int, end: int) -> tuple[int, int]:
