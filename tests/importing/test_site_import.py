@@ -185,6 +185,7 @@ def test_gone_pages_are_reported_and_pruned_only_when_asked(site: Site, tmp_path
     assert not (data / "articles" / "community.md").exists() and edited.exists()
     said = "(no longer listed or linked): removed articles/community.md; kept faq/community.yaml"
     assert f"gone {site.url('/help/community/')} {said}" in pruned.notes
+    assert "kept faq/community.yaml: edited by hand since it was imported (its page is gone" in "\n".join(pruned.notes)
     assert run([site.url("/sitemap.xml")], data).gone == []  # pruned pages are forgotten
 
 

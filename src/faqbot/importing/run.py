@@ -87,6 +87,7 @@ class _Run:
         self.canonical: dict[str, str] = {}  # canonical URL -> the location it was read from
         self.contents: dict[str, str] = {}  # a page's title and text (digest) -> the location it was read from
         self.gone: set[str] = set()
+        self.orphans: set[str] = set()  # edited files kept when their gone page was pruned
         self.dirty = False  # the manifest changed: saved at the end (a run that imports nothing writes nothing)
         self._hand_written: set[str] | None = None
 
@@ -242,6 +243,7 @@ class _Run:
         for relative in sorted(set(record.files) - edited):
             self._remove(relative)
         self.report.kept.extend(sorted(edited))
+        self.orphans |= edited
         del self.manifest.pages[location]
         self.dirty = True
         removed = ", ".join(sorted(set(record.files) - edited)) or "nothing"
@@ -251,6 +253,11 @@ class _Run:
 
     def finish(self) -> None:
         for relative in sorted(set(self.report.kept)):
-            self.say(f"kept {relative}: edited by hand since it was imported (delete it for a fresh copy)")
+            why = (
+                "its page is gone: delete it if it should go too"
+                if relative in self.orphans
+                else "delete it for a fresh copy"
+            )
+            self.say(f"kept {relative}: edited by hand since it was imported ({why})")
         if self.dirty and not self.options.dry_run:
             self.manifest.save()
