@@ -181,3 +181,11 @@ def test_given_anchors_are_read_where_markdown_reads_headings(tmp_path: Path) ->
         ("Two line heading", "two"),
     ]
     assert "## In a listed fence {#listed}" in article.body and "- item {#li}" in article.body
+
+
+def test_a_heading_id_no_id_can_be_is_warned_with_its_line(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    path = write(tmp_path, "---\ntitle: T\n---\n\nIntro.\n\n## Weird {#a/b}\n\nText.\n")
+    article = parse_article(path, warnings)
+    assert [s.title for s in article.sections][-1] == "Weird {#a/b}"
+    assert warnings == [f"{path}:7: {{#a/b}} is no id (letters, digits, _ . : - only): the heading shows it"]

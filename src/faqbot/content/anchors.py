@@ -53,6 +53,22 @@ def given_anchors(body: str) -> tuple[str, dict[int, str]]:
     return "\n".join(lines), given
 
 
+_ANY_ID_AT_END = re.compile(r"[ \t]+\{#([^{}\s]*)\}\Z")
+
+
+def unusable_ids(body: str) -> list[tuple[int, str]]:
+    """Headings that end like `{#id}` with what no id can be (`{#a/b}`, `{#}`): by line (0-based in the
+    body), the text, which the heading keeps as written (a warning, not an error: it may be meant)."""
+    tokens = markdown_parser().parse(body)
+    found = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map:
+            mark = _ANY_ID_AT_END.search(tokens[index + 1].content.rstrip("\r"))
+            if mark and not re.fullmatch(ANCHOR_ID, mark.group(1)):
+                found.append((token.map[0], mark.group(1)))
+    return found
+
+
 def heading_anchor(token: Token, heading: str, given: dict[int, str]) -> str:
     """A section heading's anchor: the id its line gives (`given_anchors`), else its text slugified.
     The one rule for the sections' anchors and the ids the article page gives its headings."""

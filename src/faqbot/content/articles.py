@@ -16,7 +16,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from faqbot.content.anchors import INTRODUCTION_ANCHOR, given_anchors, heading_anchor, same_anchor
+from faqbot.content.anchors import INTRODUCTION_ANCHOR, given_anchors, heading_anchor, same_anchor, unusable_ids
 from faqbot.content.blocks import PLAIN, Block, Container
 from faqbot.content.front_matter import read_front_matter
 from faqbot.content.markdown import inline_pieces, markdown_parser
@@ -124,6 +124,11 @@ def parse_article(path: Path, warnings: list[str] | None = None) -> Article:
         raise DataError(path, f"'url' {url!r}: {bad_link}", line=front.line("url"))
     date_text = front.date()
     sections = _sections(path, body, body_start, title)
+    if warnings is not None:
+        warnings += [
+            f"{path}:{body_start + line}: {{#{text}}} is no id (letters, digits, _ . : - only): the heading shows it"
+            for line, text in unusable_ids(body)
+        ]
     if not any(section.paragraphs for section in sections):
         raise EmptyArticle(path, "the article has no text after its front matter", line=body_start)
     return Article(slug=slug, title=title, url=url, date=date_text, sections=tuple(sections), body=body, path=str(path))
