@@ -8,6 +8,7 @@ import yaml
 
 from faqbot.content.corpus import load_corpus
 from faqbot.embedding.embedder import Embedder
+from faqbot.evaluation.format import format_suite
 from faqbot.evaluation.metrics import label
 from faqbot.evaluation.questions import holds_span, load_questions
 from faqbot.evaluation.runs import EVAL_INDEXES, evaluate_suite
@@ -69,6 +70,23 @@ def test_a_set_written_for_other_content_is_skipped_with_the_reason(
     settings = Settings(index_dir=tmp_path / "indexes", eval_suite=tmp_path / "suite.yaml", model="fake-model")
     result = evaluate_suite(settings, only=["launch"], embedder_factory=fake_factory)
     assert result.reports == {} and "sources it expects are not in the index" in result.skipped["launch"]
+
+
+def test_a_set_with_a_few_stale_labels_is_scored_and_names_them(
+    tmp_path: Path, fake_factory: Callable[[str], Embedder]
+) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        "in_scope:\n  - {q: how much is membership, expect: membership-cost}\n"
+        "  - {q: when are you open, expect: shop-hours}\n  - {q: where are you, expect: no-such-entry}\n"
+    )
+    suite = {"sets": {"shop": {"data": str(SUITE.parent / "sets" / "bikeshop"), "questions": str(questions)}}}
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(suite))
+    settings = Settings(index_dir=tmp_path / "indexes", eval_suite=tmp_path / "suite.yaml", model="fake-model")
+    text = format_suite(evaluate_suite(settings, embedder_factory=fake_factory))
+    assert (
+        "shop: 1 questions expect a source the index does not have:\n  'where are you' expects 'no-such-entry'" in text
+    )
 
 
 def test_squad_becomes_an_article_and_span_questions(tmp_path: Path) -> None:

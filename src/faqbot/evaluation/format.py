@@ -145,4 +145,8 @@ def format_suite(result: SuiteResult) -> str:
             lines.append(f"{name} peers: " + ", ".join(f"{k} {v:.3f}" for k, v in eval_set.peers.items()))
     for name, why in result.skipped.items():
         lines.append(f"skipped {name}: {why}")
+    for name, report in result.reports.items():
+        if report.stale:  # scored as wrong: the set or the content needs mending, not the bot
+            lines.append(f"{name}: {len(report.stale)} questions expect a source the index does not have:")
+            lines += [f"  {stale}" for stale in report.stale]
     return "\n".join(lines)
