@@ -48,7 +48,8 @@ def test_import_a_folder_then_check_it_builds(tmp_path: Path) -> None:
 
 def test_without_a_base_url_links_are_the_site_paths(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert runner.invoke(app, ["import", str(FOLDER), "--into", str(data)]).exit_code == 0
+    result = runner.invoke(app, ["import", str(FOLDER), "--into", str(data)])
+    assert result.exit_code == 0 and "--base-url https://your.site makes those links whole" in result.output
     article = load_corpus(data).article("green-ai-in-practice")
     assert article is not None and article.url == "/articles/green-ai-in-practice/"
 

@@ -69,6 +69,12 @@ def import_sources(
                 run.note(note)
             if covered.complete:
                 run.find_gone(origin, covered.locations)
+        if not options.base_url and any("://" not in origin_of(s) for s in sources) and report.imported:
+            # Links answers give are the files' paths, as the site they were built for serves them.
+            run.note(
+                "the pages read from files link to their paths (/a/ for a/index.html) on the site they"
+                " were built for: --base-url https://your.site makes those links whole"
+            )
         run.finish()
     return report
 
