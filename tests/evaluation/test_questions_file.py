@@ -1,5 +1,6 @@
 """An evaluation set as an owner writes it: read as FAQ files are, its mistakes named, never a traceback."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,23 +36,29 @@ def test_a_malformed_set_is_named_not_a_traceback(tmp_path: Path, text: str, mes
 
 
 TWICE = "  - {id: x, turns: [{q: hi, kind: smalltalk}]}\n"
+NOT_A_LIST = "needs 'conversations:', a list of conversations"
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("load", "text", "message"),
     [
-        ("conversations:\n", "needs 'conversations:', a list of conversations"),
-        ("conversations: 5\n", "needs 'conversations:', a list of conversations"),
-        ("conversations: []\n", "needs 'conversations:', a list of conversations"),
-        ("conversations:\n" + TWICE * 2, "two conversations have the id 'x'"),
-        ("conversations: &a [*a]\n", "a conversation needs 'id' and a list of 'turns'"),
+        (load_dialogues, "conversations:\n", NOT_A_LIST),
+        (load_dialogues, "conversations: 5\n", NOT_A_LIST),
+        (load_dialogues, "conversations: []\n", NOT_A_LIST),
+        (load_dialogues, "conversations:\n" + TWICE * 2, "two conversations have the id 'x'"),
+        (load_dialogues, "conversations: &a [*a]\n", "a conversation needs 'id' and a list of 'turns'"),
+        (load_suite, "sets:\n", "'sets' must name at least one set"),
+        (load_suite, "sets: [1]\n", "'sets' must name at least one set"),
+        (load_suite, "sets: {a: {data: ., questions: q.yaml, peers: {x: lots}}}\n", "'peers' must map each"),
     ],
 )
-def test_a_malformed_dialogue_file_is_named_not_a_traceback(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "dialogues.yaml"
+def test_a_malformed_dialogue_or_suite_file_is_named_not_a_traceback(
+    tmp_path: Path, load: Callable[[Path], object], text: str, message: str
+) -> None:
+    path = tmp_path / "file.yaml"
     path.write_text(text)
     with pytest.raises(DataError, match=message):
-        load_dialogues(path)
+        load(path)
 
 
 def test_a_dialogue_turn_is_the_text_written(tmp_path: Path) -> None:
@@ -59,18 +66,3 @@ def test_a_dialogue_turn_is_the_text_written(tmp_path: Path) -> None:
     path = tmp_path / "dialogues.yaml"
     path.write_text("conversations:\n  - id: c\n    turns:\n      - {q: yes, kind: smalltalk}\n")
     assert load_dialogues(path)["c"][0].q == "yes"
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("sets:\n", "'sets' must name at least one set"),
-        ("sets: [1]\n", "'sets' must name at least one set"),
-        ("sets: {a: {data: ., questions: q.yaml, peers: {x: lots}}}\n", "'peers' must map each peer's name"),
-    ],
-)
-def test_a_malformed_suite_is_named_not_a_traceback(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "suite.yaml"
-    path.write_text(text)
-    with pytest.raises(DataError, match=message):
-        load_suite(path)
