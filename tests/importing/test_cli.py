@@ -116,12 +116,16 @@ def test_a_link_that_is_no_url_or_a_name_not_in_utf8_is_no_traceback(tmp_path: P
 
 def test_sources_that_are_no_file_and_no_http_url_are_named(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    sources = ["https://[::1", "mailto:a@b.org", "file://example.org/site", str(FOLDER / "help")]
+    sources = ["https://[::1", "mailto:a@b.org", "file://example.org/site", "localhost:8000/", str(FOLDER / "help")]
     result = runner.invoke(app, ["import", *sources, "--into", str(data)])
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
     assert "skipped https://[::1: not a valid URL" in result.output
     assert "skipped mailto:a@b.org: mailto: cannot be read" in result.output
     assert "skipped file://example.org/site: a file: URL names a file on this machine" in result.output
+    assert (
+        "skipped localhost:8000/: localhost: cannot be read" in result.output
+        and "(http://localhost:8000/?)" in result.output
+    )
 
 
 def test_a_pages_clashing_ids_are_imported_as_anchors_the_build_takes(tmp_path: Path) -> None:

@@ -97,8 +97,10 @@ class Discovery:
                 return self._url(source, handle)
         elif scheme == "file":  # what origin_of could not read as a path: file://host/...
             why = "a file: URL names a file on this machine: file:///absolute/path"
-        elif scheme is not None:  # ftp://, mailto:
+        elif scheme is not None:  # ftp://, mailto:, or "localhost:8000" (a host and port, without http://)
             why = f"{scheme}: cannot be read: import http(s) URLs, files and folders"
+            if source[len(scheme) + 1 : len(scheme) + 2].isdigit():
+                why += f" (http://{source}?)"
         if why is not None:
             self.problem(source, PageProblem(why))
             return Covered(complete=False)
