@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -143,3 +144,13 @@ def test_a_pages_clashing_ids_are_imported_as_anchors_the_build_takes(tmp_path: 
     [article] = load_corpus(data).articles
     anchors = [section.anchor for section in article.sections]
     assert len(set(anchors)) == len(anchors) and {"introduction", "dup", "setup"} <= set(anchors), anchors
+
+
+def test_a_manifest_slug_that_is_no_slug_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    record = {"url": "/x", "origin": "x", "slug": "../../evil"}
+    (data / "import-manifest.json").write_text(json.dumps({"format": 1, "pages": {"x": record}}))
+    result = runner.invoke(app, ["import", str(FOLDER / "help"), "--into", str(data)])
+    assert result.exit_code == 1 and "the slug '../../evil' is not a slug" in result.output
+    assert not (tmp_path / "evil.md").exists()

@@ -27,6 +27,7 @@ ANCHOR_ID = r"[\w.:-]+"
 # Sphinx ids like "object.__init__" are common), and on its line: an ATX heading's closing "#"s after
 # it, and "\r" (a file saved on Windows: markdown-it reads it as a line end, so must this).
 _ID_AT_END = re.compile(rf"[ \t]+\{{#({ANCHOR_ID})\}}\Z")
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
 _ID_ON_LINE = re.compile(rf"[ \t]+\{{#{ANCHOR_ID}\}}[ \t]*#*[ \t\r]*$")
 
 
@@ -34,7 +35,9 @@ def given_anchors(body: str) -> tuple[str, dict[int, str]]:
     """The body with the `{#id}` ending each heading taken out (the heading reads without it), and the
     ids by the heading's first line (0-based in the body). Headings are where markdown-it finds them,
     so a fence opened in a list item or a backtick in a fence's info string is read as Markdown reads it."""
-    lines = body.split("\n")
+    # Lines as markdown-it counts them: "\r\n", "\r" (old Mac files) and "\n" each end one.
+    parts = _LINE_END.split(body)
+    lines, ends = parts[0::2], parts[1::2]
     given: dict[int, str] = {}
     tokens = markdown_parser().parse(body)
     for index, token in enumerate(tokens):
@@ -47,10 +50,12 @@ def given_anchors(body: str) -> tuple[str, dict[int, str]]:
         # An underlined (setext) heading ends on the line above its underline; an ATX one is one line.
         line = after - 2 if token.markup in ("=", "-") else first
         stripped = _ID_ON_LINE.sub("", lines[line])
-        if stripped != lines[line]:
+        # An id alone on an underlined heading's last line ("Brakes" / "{#brakes}" / "---") stays: taken
+        # out, it would leave a blank line, and "Brakes" a paragraph over a rule.
+        if stripped != lines[line] and stripped.strip():
             lines[line] = stripped
             given[first] = mark.group(1)
-    return "\n".join(lines), given
+    return "".join(line + end for line, end in zip(lines, [*ends, ""], strict=True)), given
 
 
 _ANY_ID_AT_END = re.compile(r"[ \t]+\{#([^{}\s]*)\}\Z")

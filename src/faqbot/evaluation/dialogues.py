@@ -59,10 +59,13 @@ def load_dialogues(path: Path) -> dict[str, list[DialogueTurn]]:
         if not isinstance(turns, list) or not turns:
             raise DataError(path, "a conversation needs 'id' and a list of 'turns'", entry=name)
         for turn in turns:
-            if not isinstance(turn, dict) or not has_text(str(turn.get("q") or "")) or turn.get("kind") not in KINDS:
+            asked = turn.get("q") if isinstance(turn, dict) else None
+            if not isinstance(asked, str) or not has_text(asked) or turn.get("kind") not in KINDS:
                 raise DataError(path, f"each turn needs 'q' and a 'kind' among {', '.join(KINDS)}", entry=name)
             if turn["kind"] in ANSWERABLE and not turn.get("expect"):
                 raise DataError(path, f"a {turn['kind']} turn needs 'expect'", entry=name)
+            if turn.get("expect") is not None and not isinstance(turn["expect"], str):
+                raise DataError(path, "'expect' is the id of one FAQ entry or section, as text", entry=name)
             if lone_surrogate(str(turn["q"])):
                 raise DataError(
                     path, "a question holds a lone surrogate escape (such as \\ud800): remove it", entry=name

@@ -149,7 +149,7 @@ def evaluate_suite(
 ) -> SuiteResult:
     """Every set of the suite (or those named in `only`), each built and evaluated on its own."""
     sets = [s for s in load_suite(settings.eval_suite) if only is None or s.name in only]
-    if only is not None and len(sets) != len(only):
+    if only is not None and len(sets) != len(set(only)):
         known = ", ".join(s.name for s in load_suite(settings.eval_suite))
         raise DataError(
             settings.eval_suite, f"no set named {', '.join(sorted(set(only) - {s.name for s in sets}))}; known: {known}"

@@ -9,6 +9,7 @@ cache) and evaluated through the answerer as served (faqbot.evaluation.metrics).
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,11 @@ def load_suite(path: Path) -> list[EvalSet]:
         raise DataError(path, "'sets' must name at least one set: 'sets: {name: {data: ..., questions: ...}}'")
     sets = []
     for name, entry in entries.items():
+        if not re.fullmatch(r"[\w][\w.-]*", str(name)):  # it names the set's index folder
+            raise DataError(path, "a set's name is letters, digits, '_', '.' and '-'", entry=str(name))
+        paths = ("data", "questions", "dialogues", "benchmark")
+        if isinstance(entry, dict) and any(k in entry and not isinstance(entry[k], str) for k in paths):
+            raise DataError(path, "'data', 'questions', 'dialogues' and 'benchmark' are texts (paths)", entry=str(name))
         if not isinstance(entry, dict) or not (
             entry.get("benchmark") or (entry.get("data") and entry.get("questions"))
         ):

@@ -20,7 +20,7 @@ from pathlib import Path
 from faqbot.content.front_matter import read_front_matter
 from faqbot.errors import DataError
 from faqbot.importing.files import write_atomic
-from faqbot.text import data_files, lone_surrogate, read_utf8
+from faqbot.text import data_files, lone_surrogate, read_utf8, slugify
 
 MANIFEST_NAME = "import-manifest.json"
 FORMAT = 1
@@ -66,6 +66,11 @@ class Manifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             pages = {location: PageRecord(**record) for location, record in data["pages"].items()}
+            unsafe = next(
+                (r.slug for r in pages.values() if not isinstance(r.slug, str) or slugify(r.slug) != r.slug), None
+            )
+            if unsafe is not None:  # "../../evil" would write outside the data folder
+                raise ValueError(f"the slug {unsafe!r} is not a slug")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             message = f"the import manifest is unreadable ({exc}); fix it, or delete it to disown every imported file"
             raise DataError(path, message) from None
