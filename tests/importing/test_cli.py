@@ -154,3 +154,14 @@ def test_a_manifest_slug_that_is_no_slug_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(FOLDER / "help"), "--into", str(data)])
     assert result.exit_code == 1 and "the slug '../../evil' is not a slug" in result.output
     assert not (tmp_path / "evil.md").exists()
+
+
+def test_a_folder_imported_again_by_another_path_is_not_imported_twice(tmp_path: Path) -> None:
+    """The manifest knows pages by where they were read: the same folder by another path (here a link
+    to it) is pages it has, not new ones."""
+    data, other = tmp_path / "data", tmp_path / "same-folder"
+    other.symlink_to(FOLDER / "help", target_is_directory=True)
+    assert runner.invoke(app, ["import", str(FOLDER / "help"), "--into", str(data)]).exit_code == 0
+    before = sorted(p.name for p in data.rglob("*.md"))
+    again = runner.invoke(app, ["import", str(other), "--into", str(data)])
+    assert "0 added" in again.output and sorted(p.name for p in data.rglob("*.md")) == before, again.output

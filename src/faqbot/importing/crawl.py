@@ -256,6 +256,12 @@ def origin_of(source: str) -> str:
         except ValueError:
             return source
         return str(Path(url2pathname(parts.path))) if parts.netloc in ("", "localhost") else source
+    if _scheme(source) in ("http", "https"):  # "HTTP://Example.org/a" is http://example.org/a
+        try:
+            parts = urlsplit(source)
+        except ValueError:
+            return source
+        return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, parts.fragment))
     return source if _scheme(source) else str(Path(source))
 
 

@@ -148,7 +148,11 @@ class _Run:
             raise PageProblem(f"the same page as {first} (its canonical URL)")
         # A page under two URLs with no canonical link (`/a/` and `/a/index.html`, a tracking query): its content.
         content = digest(page.content_key())
-        first = self.contents.setdefault(content, location)
+        # Imported before under another name too (the folder by another path, "?x=1", a link order
+        # that reads /a/index.html first): the page the manifest has. A page that moved is imported
+        # under its new URL once its old one is gone and pruned.
+        known = next((loc for loc, r in self.manifest.pages.items() if r.content == content and loc != location), None)
+        first = self.contents.setdefault(content, known or location)
         if first != location:
             raise PageProblem(f"the same page as {first} (the same title and text)")
         record = self.manifest.pages.get(location)
