@@ -6,6 +6,8 @@ Nothing here is instantiated at import time; the CLI builds a `Settings` and pas
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -162,13 +164,22 @@ class Settings(BaseSettings):
     def _origins_as_browsers_send_them(cls, value: list[str]) -> list[str]:
         # A browser's Origin is scheme://host[:port], in lower case, with no path: "https://Shop.example/"
         # as configured never matched one (every request from the site was refused).
-        return [o if o == "*" else o.rstrip("/").lower() for o in value]
+        origins = [o if o == "*" else o.rstrip("/").lower() for o in value]
+        for origin in origins:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s?#]+", origin):
+                raise ValueError(f"{origin!r} is no origin: scheme and host (and port), as https://shop.example")
+        return origins
 
     @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         # Accept a comma-separated list as well as JSON, which is what people type in a shell.
-        if isinstance(value, str) and not value.strip().startswith("["):
+        if isinstance(value, str) and value.strip().startswith("["):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ValueError('a JSON list, as ["https://shop.example"], or a comma-separated list') from None
+        if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 

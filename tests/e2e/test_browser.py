@@ -298,8 +298,8 @@ def test_feedback_is_sent_and_pages_have_no_console_errors_in_dark_mode(base_url
 def test_the_widget_stays_small_and_never_uses_inner_html() -> None:
     source = (PACKAGE_WEB / "static" / "widget.js").read_text()
     # Raised from 25,000 for conversations, follow-ups and the contact link; from 32,000 for the question an
-    # FAQ answer answers.
-    assert len(source.encode()) < 32_500
+    # FAQ answer answers and a contact given as text.
+    assert len(source.encode()) < 33_000
     assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "document.write" not in source
 
 

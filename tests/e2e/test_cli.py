@@ -113,6 +113,9 @@ def test_a_bad_setting_is_one_line(env: dict[str, str]) -> None:
     assert "'localhost' is not an IP address or network" in proxies.output
     state = runner.invoke(app, ["serve"], env={**env, "FAQBOT_STATE_DIR": "/etc/passwd"})
     assert state.exit_code == 2 and "bad setting FAQBOT_STATE_DIR: Value error, /etc/passwd is a file" in state.output
+    for name, value in (("FAQBOT_ALLOWED_ORIGINS", "shop.example"), ("FAQBOT_CONTACT_URL", "java\tscript:alert(1)")):
+        refused = runner.invoke(app, ["serve"], env={**env, name: value})
+        assert refused.exit_code == 2 and f"bad setting {name}" in refused.output, refused.output
 
 
 def test_serve_on_a_port_in_use_says_so_before_claiming_to_serve(env: dict[str, str]) -> None:

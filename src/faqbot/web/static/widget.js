@@ -138,7 +138,7 @@ textarea {
     if (/^[^\s@/:]+@[^\s@/]+$/.test(url.trim())) return `mailto:${url.trim()}`;
     try {
       const resolved = new URL(url.trim(), base + "/");
-      return ["http:", "https:", "mailto:"].includes(resolved.protocol) ? resolved.href : null;
+      return ["http:", "https:", "mailto:", "tel:"].includes(resolved.protocol) ? resolved.href : null;
     } catch { return null; }
   }
 
@@ -241,7 +241,8 @@ textarea {
       async contact() {
         try {
           const response = await fetch(`${base}/api/widget`, { headers: { Accept: "application/json" } });
-          return response.ok ? contactHref((await response.json()).contact_url, base) : null;
+          const given = response.ok ? String((await response.json()).contact_url || "").trim() : ""; // "call 555 1234": no link
+          return /^(https?:|mailto:|tel:|\/\w)|^[^\s/:]+@/i.test(given) && !/\s/.test(given) ? contactHref(given, base) : null;
         } catch { return null; }
       },
 
@@ -539,8 +540,7 @@ textarea {
       }
       const text = typeof message.html === "string" ? richText(message.html, this.api.base) : el("p", {}, message.text);
       const box = el("div", { class: "msg bot" }, el("span", { class: "sr-only" }, "faqbot: "));
-      // An FAQ answer answers its own question: asked in other words ("do you sell pizza?"), the reader
-      // sees which question its "Yes." is to.
+      // Asked in other words ("do you sell pizza?"), an FAQ answer says which question its "Yes." is to.
       const entry = message.answered && message.kind === "faq" && (message.sources || [])[0];
       const words = (s) => String(s || "").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
       if (entry && words(entry.section) !== words(message.question)) box.append(el("span", { class: "label" }, `Answering: ${entry.section}`));
