@@ -91,7 +91,12 @@ class _Run:
         self.manifest, self.options, self.report, self.say, self.bar = manifest, options, report, say, bar
         self.seen: dict[str, str] = {}  # location -> slug, pages read in this run
         self.canonical: dict[str, str] = {}  # canonical URL -> the location it was read from
-        self.contents: dict[str, str] = {}  # a page's title and text (digest) -> the location it was read from
+        # A page's title and text (digest) -> the location it was read from: the manifest's pages, then
+        # this run's (kept as they change, so a page is compared with each other page once, not all).
+        self.contents: dict[str, str] = {}
+        for location, record in manifest.pages.items():
+            if record.content:
+                self.contents.setdefault(record.content, location)
         self.gone: set[str] = set()
         self.orphans: set[str] = set()  # edited files kept when their gone page was pruned
         self.dirty = False  # the manifest changed: saved at the end (a run that imports nothing writes nothing)
@@ -116,8 +121,6 @@ class _Run:
         record = self.manifest.pages.get(location)
         if document.fetched.status == 304 and record is not None:
             self.seen[location] = record.slug
-            if record.content:  # unchanged: another URL of it read later in this run is the same page
-                self.contents.setdefault(record.content, location)
             self.report.unchanged.append(location)
             return list(record.links)
         links: list[str] = []
@@ -151,8 +154,7 @@ class _Run:
         # Imported before under another name too (the folder by another path, "?x=1", a link order
         # that reads /a/index.html first): the page the manifest has. A page that moved is imported
         # under its new URL once its old one is gone and pruned.
-        known = next((loc for loc, r in self.manifest.pages.items() if r.content == content and loc != location), None)
-        first = self.contents.setdefault(content, known or location)
+        first = self.contents.setdefault(content, location)
         if first != location:
             raise PageProblem(f"the same page as {first} (the same title and text)")
         record = self.manifest.pages.get(location)
@@ -182,6 +184,8 @@ class _Run:
         for note in page.notes:
             self.note(f"{location}: {note}")
         self.seen[location] = slug
+        if record is not None and record.content != content:
+            self._forget_content(record.content, location)
         self.manifest.pages[location] = PageRecord(
             url=page.url,
             origin=origin,
@@ -254,12 +258,18 @@ class _Run:
             self._remove(relative)
         self.report.kept.extend(sorted(edited))
         self.orphans |= edited
+        self._forget_content(record.content, location)
         del self.manifest.pages[location]
         self.dirty = True
         removed = ", ".join(sorted(set(record.files) - edited)) or "nothing"
         self.say(
             f"gone {location} ({reason}): removed {removed}" + (f"; kept {', '.join(sorted(edited))}" if edited else "")
         )
+
+    def _forget_content(self, content: str, location: str) -> None:
+        """`location` holds `content` no more (it changed, or its page was pruned)."""
+        if self.contents.get(content) == location:
+            del self.contents[content]
 
     def finish(self) -> None:
         for relative in sorted(set(self.report.kept)):
