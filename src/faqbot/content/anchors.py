@@ -9,6 +9,7 @@ rules alone, so a passage's link always lands on its heading.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from markdown_it.token import Token
 
@@ -27,24 +28,37 @@ ANCHOR_ID = r"[\w.:-]+"
 # Sphinx ids like "object.__init__" are common), and on its line: an ATX heading's closing "#"s after
 # it, and "\r" (a file saved on Windows: markdown-it reads it as a line end, so must this).
 _ID_AT_END = re.compile(rf"[ \t]+\{{#({ANCHOR_ID})\}}\Z")
+# What ends like an id but none can be ({#a/b}, {#}): the heading keeps it as text, with a warning.
+_ANY_ID_AT_END = re.compile(r"[ \t]+\{#([^{}\s]*)\}\Z")
 _LINE_END = re.compile(r"(\r\n|\r|\n)")
 _ID_ON_LINE = re.compile(rf"[ \t]+\{{#{ANCHOR_ID}\}}[ \t]*#*[ \t\r]*$")
 
 
-def given_anchors(body: str) -> tuple[str, dict[int, str]]:
-    """The body with the `{#id}` ending each heading taken out (the heading reads without it), and the
-    ids by the heading's first line (0-based in the body). Headings are where markdown-it finds them,
-    so a fence opened in a list item or a backtick in a fence's info string is read as Markdown reads it."""
+class GivenAnchors(NamedTuple):
+    body: str  # with the `{#id}` ending each heading taken out (the heading reads without it)
+    given: dict[int, str]  # the ids by their heading's first line (0-based in the body)
+    unusable: list[tuple[int, str]]  # headings ending like `{#a/b}`, which no id can be: line, text
+
+
+def given_anchors(body: str) -> GivenAnchors:
+    """The ids headings give themselves, and the body without them. Headings are where markdown-it
+    finds them, so a fence opened in a list item or a backtick in a fence's info string is read as
+    Markdown reads it."""
     # Lines as markdown-it counts them: "\r\n", "\r" (old Mac files) and "\n" each end one.
     parts = _LINE_END.split(body)
     lines, ends = parts[0::2], parts[1::2]
     given: dict[int, str] = {}
+    unusable: list[tuple[int, str]] = []
     tokens = markdown_parser().parse(body)
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or not token.map:
             continue
-        mark = _ID_AT_END.search(tokens[index + 1].content.rstrip("\r"))
+        content = tokens[index + 1].content.rstrip("\r")
+        mark = _ID_AT_END.search(content)
         if mark is None:
+            near = _ANY_ID_AT_END.search(content)
+            if near:
+                unusable.append((token.map[0], near.group(1)))
             continue
         first, after = token.map
         # An underlined (setext) heading ends on the line above its underline; an ATX one is one line.
@@ -55,23 +69,7 @@ def given_anchors(body: str) -> tuple[str, dict[int, str]]:
         if stripped != lines[line] and stripped.strip():
             lines[line] = stripped
             given[first] = mark.group(1)
-    return "".join(line + end for line, end in zip(lines, [*ends, ""], strict=True)), given
-
-
-_ANY_ID_AT_END = re.compile(r"[ \t]+\{#([^{}\s]*)\}\Z")
-
-
-def unusable_ids(body: str) -> list[tuple[int, str]]:
-    """Headings that end like `{#id}` with what no id can be (`{#a/b}`, `{#}`): by line (0-based in the
-    body), the text, which the heading keeps as written (a warning, not an error: it may be meant)."""
-    tokens = markdown_parser().parse(body)
-    found = []
-    for index, token in enumerate(tokens):
-        if token.type == "heading_open" and token.map:
-            mark = _ANY_ID_AT_END.search(tokens[index + 1].content.rstrip("\r"))
-            if mark and not re.fullmatch(ANCHOR_ID, mark.group(1)):
-                found.append((token.map[0], mark.group(1)))
-    return found
+    return GivenAnchors("".join(line + end for line, end in zip(lines, [*ends, ""], strict=True)), given, unusable)
 
 
 def heading_anchor(token: Token, heading: str, given: dict[int, str]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from faqbot.content.anchors import INTRODUCTION_ANCHOR, given_anchors, heading_anchor, same_anchor, unusable_ids
+from faqbot.content.anchors import INTRODUCTION_ANCHOR, given_anchors, heading_anchor, same_anchor
 from faqbot.content.blocks import PLAIN, Block, Container
 from faqbot.content.front_matter import read_front_matter
 from faqbot.content.markdown import inline_pieces, markdown_parser
@@ -123,12 +123,7 @@ def parse_article(path: Path, warnings: list[str] | None = None) -> Article:
     if bad_link:
         raise DataError(path, f"'url' {url!r}: {bad_link}", line=front.line("url"))
     date_text = front.date()
-    sections = _sections(path, body, body_start, title)
-    if warnings is not None:
-        warnings += [
-            f"{path}:{body_start + line}: {{#{text}}} is no id (letters, digits, _ . : - only): the heading shows it"
-            for line, text in unusable_ids(body)
-        ]
+    sections = _sections(path, body, body_start, title, warnings)
     if not any(section.paragraphs for section in sections):
         raise EmptyArticle(path, "the article has no text after its front matter", line=body_start)
     return Article(slug=slug, title=title, url=url, date=date_text, sections=tuple(sections), body=body, path=str(path))
@@ -167,9 +162,14 @@ _LIST_OPEN = {"bullet_list_open", "ordered_list_open"}
 _CLOSE = {"bullet_list_close", "ordered_list_close", "list_item_close", "blockquote_close"}
 
 
-def _sections(path: Path, body: str, body_start: int, title: str) -> list[Section]:
+def _sections(path: Path, body: str, body_start: int, title: str, warnings: list[str] | None) -> list[Section]:
     parser = markdown_parser()
-    body, given = given_anchors(body)
+    body, given, unusable = given_anchors(body)
+    if warnings is not None:
+        warnings += [
+            f"{path}:{body_start + line}: {{#{text}}} is no id (letters, digits, _ . : - only): the heading shows it"
+            for line, text in unusable
+        ]
     tokens = parser.parse(body)
     _check_read_to_the_end(path, body, body_start, parser, tokens)
     sections: list[Section] = []

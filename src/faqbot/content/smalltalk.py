@@ -123,8 +123,8 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
     contact = data.get("contact") or ""
     if not isinstance(contact, str):
         raise DataError(path, "'contact' must be a URL or an address, as text", line=_line(node, "contact"))
-    if contact_problem(contact):
-        raise DataError(path, str(contact_problem(contact)), line=_line(node, "contact"))
+    if problem := contact_problem(contact):
+        raise DataError(path, problem, line=_line(node, "contact"))
     chosen = dict(base)
     items = data.get("intents") or []
     if not isinstance(items, list):

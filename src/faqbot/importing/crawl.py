@@ -250,19 +250,19 @@ class Discovery:
 
 def origin_of(source: str) -> str:
     """A source as the import reads and records it: a URL as given, a path (or a file:/// URL) as a path."""
-    if _scheme(source) == "file":
-        try:
-            parts = urlsplit(source)
-        except ValueError:
-            return source
+    scheme = _scheme(source)
+    if scheme is None:
+        return str(Path(source))
+    if scheme not in ("file", "http", "https"):
+        return source
+    try:
+        parts = urlsplit(source)
+    except ValueError:  # "http://[::1": Discovery.read names it
+        return source
+    if scheme == "file":
         return str(Path(url2pathname(parts.path))) if parts.netloc in ("", "localhost") else source
-    if _scheme(source) in ("http", "https"):  # "HTTP://Example.org/a" is http://example.org/a
-        try:
-            parts = urlsplit(source)
-        except ValueError:
-            return source
-        return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, parts.fragment))
-    return source if _scheme(source) else str(Path(source))
+    # "HTTP://Example.org/a" is http://example.org/a
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, parts.fragment))
 
 
 def _scheme(source: str) -> str | None:

@@ -35,7 +35,7 @@ def render_article_html(article: Article) -> str:
     the introduction's anchor before the text when no heading has it. The page's own elements carry no
     id, so a heading such as "## FAQ" or "## Main" is the only element with its anchor."""
     parser = markdown_parser()
-    body, given = given_anchors(article.body)  # "## Tyre pressure {#pressure}": the id is no part of the text
+    body, given, _ = given_anchors(article.body)  # "## Tyre pressure {#pressure}": the id is no part of the text
     tokens = parser.parse(body)
     anchors = set()
     for index, token in enumerate(tokens):
