@@ -258,3 +258,18 @@ def test_an_faq_id_that_cannot_end_a_link_is_refused(tmp_path: Path) -> None:
         load_corpus(data)
     (data / "faq" / "ids.yaml").write_text("- question: Q?\n  answer: a\n  id: часы_работы.v2\n")
     assert [e.id for e in load_corpus(data).faq] == ["часы_работы.v2"]
+
+
+def test_a_key_written_twice_is_named_with_both_lines_not_the_last_kept(tmp_path: Path) -> None:
+    """YAML keeps the last of a repeated key without a word: a second 'question:' replaced the first."""
+    data = site(tmp_path)
+    guide_with(data, "title: Guide\nslug: guide\ntitle: Other")
+    (data / "faq" / "f.yaml").write_text("- question: What is x?\n  answer: X.\n  question: What is y?\n")
+    (data / "smalltalk.yaml").write_text("intents:\n- intent: thanks\n  examples: [ta]\n  examples: [cheers]\n")
+    with pytest.raises(DataError) as caught:
+        load_corpus(data)
+    assert "guide.md:4: the front matter is not valid YAML (the key 'title' is written twice (first on line 2))" in str(
+        caught.value
+    )
+    assert "f.yaml:3: invalid YAML: the key 'question' is written twice (first on line 1)" in str(caught.value)
+    assert "smalltalk.yaml:4: invalid YAML: the key 'examples' is written twice (first on line 3)" in str(caught.value)

@@ -54,6 +54,8 @@ NOT_A_LIST = "needs 'conversations:', a list of conversations"
         (load_suite, "sets:\n", "'sets' must name at least one set"),
         (load_suite, "sets: [1]\n", "'sets' must name at least one set"),
         (load_suite, "sets: {a: {data: ., questions: q.yaml, peers: {x: lots}}}\n", "'peers' must map each"),
+        (load_suite, "sets:\n  a: {benchmark: stackfaq}\n  a: {benchmark: squad-normans}\n", "file.yaml:3: .*'a' is"),
+        (load_dialogues, "conversations:\n  - id: c\n    id: d\n", "file.yaml:3: .*'id' is written twice"),
     ],
 )
 def test_a_malformed_dialogue_or_suite_file_is_named_not_a_traceback(

@@ -21,6 +21,7 @@ import yaml
 
 from faqbot.content.anchors import ANCHOR_ID
 from faqbot.content.markdown import to_plain
+from faqbot.content.yaml_files import TextLoader
 from faqbot.errors import DataError
 from faqbot.text import content_hash, data_files, has_text, link_problem, lone_surrogate, read_utf8, slugify
 
@@ -143,17 +144,6 @@ def _skip_space(text: str, position: int) -> int:
     while position < len(text) and text[position] in " \t\r\n":
         position += 1
     return position
-
-
-class TextLoader(yaml.SafeLoader):
-    """YAML that reads every scalar as the text written: `answer: no` is "no", not False; `date:
-    2024-01-02` and `id: 7` stay as written. Only an empty value is null."""
-
-
-TextLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 def _yaml_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from faqbot.content.yaml_files import UniqueKeyLoader
 from faqbot.errors import DataError
 from faqbot.text import has_text, lone_surrogate, surrogate_escape_line
 
@@ -94,10 +95,11 @@ def read_front_matter(path: Path, text: str) -> FrontMatter:
     if closing is None:
         raise DataError(path, "the front matter is not closed with a '---' line", line=1)
     try:
-        meta = yaml.safe_load("".join(lines[1 : closing - 1])) or {}
+        # Read from the file's second line, so that YAML's own line numbers ("first on line 3") are the file's.
+        meta = yaml.load("\n" + "".join(lines[1 : closing - 1]), Loader=UniqueKeyLoader) or {}  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line_no = mark.line + 2 if mark is not None else 1
+        line_no = mark.line + 1 if mark is not None else 1
         raise DataError(
             path, f"the front matter is not valid YAML ({getattr(exc, 'problem', exc)})", line=line_no
         ) from None

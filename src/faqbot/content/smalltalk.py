@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from faqbot.content.yaml_files import UniqueKeyLoader
 from faqbot.errors import DataError
 from faqbot.text import contact_problem, has_text, lone_surrogate, read_utf8, surrogate_escape_line
 
@@ -99,8 +100,8 @@ def load_smalltalk(data_dir: Path) -> SmallTalk:
 def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str, tuple[list[str], str]], str]:
     text = read_utf8(path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) or {}
+        node = yaml.compose(text, Loader=UniqueKeyLoader)
+        data = yaml.load(text, Loader=UniqueKeyLoader) or {}  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataError(

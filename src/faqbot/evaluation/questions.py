@@ -15,7 +15,7 @@ from typing import Literal
 
 import yaml
 
-from faqbot.content.faq import TextLoader
+from faqbot.content.yaml_files import TextLoader
 from faqbot.errors import DataError
 from faqbot.text import has_text, lone_surrogate
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from faqbot.content.yaml_files import UniqueKeyLoader
 from faqbot.errors import DataError
 from faqbot.evaluation import squad, stackfaq
 from faqbot.evaluation.metrics import Report
@@ -53,9 +54,13 @@ class SuiteResult:
 def load_suite(path: Path) -> list[EvalSet]:
     """The sets listed in `path`, their paths made absolute; DataError naming a malformed one."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
         entries = data["sets"]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, RecursionError) as exc:
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise DataError(path, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from None
+    except (OSError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as exc:
         raise DataError(path, f"cannot read the suite ({exc}): it needs 'sets: {{name: {{...}}}}'") from None
     if not isinstance(entries, dict) or not entries:
         raise DataError(path, "'sets' must name at least one set: 'sets: {name: {data: ..., questions: ...}}'")

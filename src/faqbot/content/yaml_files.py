@@ -1,0 +1,46 @@
+"""YAML as faqbot reads its data files: a key written twice in one mapping is an error.
+
+PyYAML keeps the last value of a repeated key without a word, so a second `question:` in an FAQ
+entry, or a second `greeting:` in `smalltalk.yaml`, silently replaced the first. Every data file
+(FAQ entries, front matter, small talk, evaluation and dialogue sets, the suite) is read with
+`UniqueKeyLoader` or `TextLoader`; the error names both lines, through the reader's usual
+"invalid YAML" message with the line of the second key.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+MERGE = "tag:yaml.org,2002:merge"
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key repeated in one mapping (yaml.constructor.ConstructorError
+    marking the repeat). Keys brought in by a merge (`<<: *base`) may be overridden, as YAML means."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        first: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == MERGE or not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = (key_node.tag, key_node.value)
+            if key in first:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"the key {key_node.value!r} is written twice (first on line {first[key] + 1})",
+                    key_node.start_mark,
+                )
+            first[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+class TextLoader(UniqueKeyLoader):
+    """YAML that reads every scalar as the text written: `answer: no` is "no", not False; `date:
+    2024-01-02` and `id: 7` stay as written. Only an empty value is null."""
+
+
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
