@@ -49,6 +49,16 @@ NOT_A_LIST = "needs 'conversations:', a list of conversations"
         (load_dialogues, "conversations: &a [*a]\n", "a conversation needs 'id' and a list of 'turns'"),
         (load_dialogues, "conversations:\n  - {id: c, turns: [{q: x, kind: question, expect: [a]}]}\n", "as text"),
         (load_dialogues, "conversations:\n  - {id: c, turns: [{q: [a, b], kind: smalltalk}]}\n", "each turn needs 'q'"),
+        (
+            load_dialogues,
+            "conversations:\n  - {id: c, turns: [{q: hi, kind: smalltalk, rewrite: hello}]}\n",
+            "'rewrite' is",
+        ),
+        (
+            load_dialogues,
+            "conversations:\n  - {id: c, turns: [{q: x, kind: follow_up, expect: a, rewrite: [b]}]}\n",
+            "'rewrite' is",
+        ),
         (load_suite, "sets: {a: {data: 5, questions: q.yaml}}\n", "are texts \\(paths\\)"),
         (load_suite, "sets: {../x: {data: ., questions: q.yaml}}\n", "a set's name is letters"),
         (load_suite, "sets:\n", "'sets' must name at least one set"),

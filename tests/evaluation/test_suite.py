@@ -133,9 +133,12 @@ def test_conversations_hold_their_floor_and_beat_history_ignored(tmp_path: Path,
     )
     played = evaluate_dialogues(settings, embedder_factory=lambda model: real_embedder)
     assert set(played) == {"launch", "bikeshop", "ledgerly"}
-    ours, baseline, asked = played["launch"]
+    ours, baseline, asked, rewritten = played["launch"]
     with_history, without = dialogue_metrics(ours), dialogue_metrics(baseline)
     assert len({r.conversation for r in ours}) >= 25 and len(ours) >= 80
+    # Every follow-up's rewrite asked alone: a person's reading of the conversation gets more than none.
+    assert len(rewritten) == sum(r.turn.kind == "follow_up" for r in ours)
+    assert dialogue_metrics(rewritten)["follow_up"] >= without["follow_up"] + 0.2
     # A client that sends the questions alone: follow-ups read with the last question, between the two.
     questions_only = dialogue_metrics(asked)
     assert without["follow_up"] + 0.15 <= questions_only["follow_up"] <= with_history["follow_up"]
@@ -150,7 +153,7 @@ def test_conversations_hold_their_floor_and_beat_history_ignored(tmp_path: Path,
     [(name, again)] = evaluate_dialogues(own, embedder_factory=lambda model: real_embedder, dialogues=file).items()
     assert name == "dialogues.yaml" and dialogue_metrics(again.with_history) == with_history
     # Written blind to the method, in another domain: history helps, and never costs an off-topic decline.
-    ours, baseline, asked = played["bikeshop"]
+    ours, baseline, asked, _ = played["bikeshop"]
     with_history, without = dialogue_metrics(ours), dialogue_metrics(baseline)
     assert dialogue_metrics(asked)["follow_up"] >= without["follow_up"] + 0.10
     assert with_history["follow_up"] >= without["follow_up"] + 0.10 and with_history["false_smalltalk"] == 0
@@ -159,7 +162,7 @@ def test_conversations_hold_their_floor_and_beat_history_ignored(tmp_path: Path,
     # The third set, also written blind, in a third domain: history helps follow-ups as much; but two of
     # its 15 off-topic turns after an answer are answered in context ("can they pay in crypto instead"
     # leans back by its words), one more than with history ignored (docs/quality.md).
-    ours, baseline, asked = played["ledgerly"]
+    ours, baseline, asked, _ = played["ledgerly"]
     with_history, without = dialogue_metrics(ours), dialogue_metrics(baseline)
     assert dialogue_metrics(asked)["follow_up"] >= without["follow_up"] + 0.10
     assert with_history["follow_up"] >= without["follow_up"] + 0.15 and with_history["false_smalltalk"] == 0

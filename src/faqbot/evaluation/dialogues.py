@@ -7,6 +7,14 @@ Each conversation is a list of turns, each `q` with a `kind`: `question` (self-c
 each turn is sent with the earlier turns and the bot's own answers to them as `history`. The
 baseline plays every turn with no history; a third run sends the earlier questions alone (a client
 that keeps no source ids).
+
+A follow-up may also carry its `rewrite`: the question as a person rewrote it to stand alone, from
+the conversation's earlier questions only ("why does it matter?" -> "why does green AI matter?").
+Asked alone, the rewrites measure what a person's reading of the conversation gets from the
+retriever, as the manual rewrites of TREC CAsT do for conversational search (Dalton et al. 2020):
+a follow-up the rewrite gets right and the bot does not is lost to the bot's reading, one that
+neither gets right to the retriever. It is a reference, not a bound: the bot's reading, matched
+with the answer's topic, gets some right that the person's wording does not.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ class DialogueTurn:
     q: str
     kind: str
     expect: str | None = None
+    rewrite: str | None = None  # a follow-up as a person rewrote it to stand alone
 
 
 @dataclass(frozen=True)
@@ -66,11 +75,18 @@ def load_dialogues(path: Path) -> dict[str, list[DialogueTurn]]:
                 raise DataError(path, f"a {turn['kind']} turn needs 'expect'", entry=name)
             if turn.get("expect") is not None and not isinstance(turn["expect"], str):
                 raise DataError(path, "'expect' is the id of one FAQ entry or section, as text", entry=name)
-            if lone_surrogate(str(turn["q"])):
+            rewrite = turn.get("rewrite")
+            if rewrite is not None and (
+                turn["kind"] != "follow_up" or not isinstance(rewrite, str) or not has_text(rewrite)
+            ):
+                raise DataError(
+                    path, "'rewrite' is a follow_up's question rewritten to stand alone, as text", entry=name
+                )
+            if lone_surrogate(str(turn["q"])) or lone_surrogate(str(rewrite or "")):
                 raise DataError(
                     path, "a question holds a lone surrogate escape (such as \\ud800): remove it", entry=name
                 )
-        out[name] = [DialogueTurn(str(t["q"]), t["kind"], t.get("expect")) for t in turns]
+        out[name] = [DialogueTurn(str(t["q"]), t["kind"], t.get("expect"), t.get("rewrite")) for t in turns]
     return out
 
 
@@ -87,11 +103,13 @@ History = Literal["full", "questions", "none"]
 
 class Played(NamedTuple):
     """One dialogue set played three ways: as the widget sends history (each turn's question, answer
-    and source id), with the questions alone (a client that keeps no source ids), and with none."""
+    and source id), with the questions alone (a client that keeps no source ids), and with none; and
+    its follow-ups' rewrites asked alone (a person's reading: module docstring)."""
 
     with_history: list[TurnResult]
     baseline: list[TurnResult]
     questions_only: list[TurnResult]
+    rewritten: list[TurnResult]
 
 
 def play(
@@ -111,11 +129,27 @@ def play(
     return results
 
 
+def play_rewrites(answerer: Answerer, conversations: dict[str, list[DialogueTurn]]) -> list[TurnResult]:
+    """Every follow-up that has a `rewrite`, asked as its rewrite with no history."""
+    labels = {doc.id: label(doc) for doc in answerer.index.docs}
+    results = []
+    for name, turns in conversations.items():
+        for turn in turns:
+            if turn.rewrite is not None:
+                answer = answerer.answer(turn.rewrite)
+                source = answer.sources[0].id if answer.answered and answer.sources else None
+                got = f"{answer.kind}:{labels[source]}" if source else answer.kind
+                results.append(TurnResult(name, turn, _right(turn, answer, labels), got, None))
+    return results
+
+
 def dialogue_metrics(results: list[TurnResult]) -> dict[str, float]:
     """The share of turns right, overall and by kind; and real questions answered as small talk."""
     by_kind: dict[str, list[bool]] = defaultdict(list)
     for r in results:
         by_kind[r.turn.kind].append(r.right)
+    if not results:  # a set with no rewrites
+        return {}
     metrics = {"turns": sum(r.right for r in results) / len(results)}
     metrics.update({kind: sum(v) / len(v) for kind, v in by_kind.items()})
     metrics["false_smalltalk"] = float(sum(r.turn.kind != "smalltalk" and r.got == "smalltalk" for r in results))
@@ -136,6 +170,13 @@ def format_dialogues(played: Played) -> str:
             n = len(with_history) if key == "turns" else counts[key]
             lines.append(f"{key + f' ({n})':<22} {ours[key]:>12.3f} {base[key]:>16.3f} {asked[key]:>15.3f}")
     lines.append(f"{'real questions answered as small talk':<38} {ours['false_smalltalk']:.0f}")
+    if played.rewritten:
+        right = sum(r.right for r in played.rewritten)
+        share = right / len(played.rewritten)
+        lines.append(
+            f"follow-ups asked as a person rewrote them, alone: {share:.3f} ({right} of {len(played.rewritten)}): "
+            "what a person's reading of the conversation gets"
+        )
     wrong = [r for r in with_history if not r.right]
     if wrong:
         lines += ["", f"wrong turns ({len(wrong)}):"]

@@ -15,7 +15,7 @@ from faqbot.answering.answerer import Answerer
 from faqbot.embedding.embedder import Embedder, load_embedder
 from faqbot.embedding.query_encoder import load_query_encoder
 from faqbot.errors import DataError
-from faqbot.evaluation.dialogues import DialogueTurn, Played, load_dialogues, play
+from faqbot.evaluation.dialogues import DialogueTurn, Played, load_dialogues, play, play_rewrites
 from faqbot.evaluation.metrics import Report, evaluate, label
 from faqbot.evaluation.questions import load_questions
 from faqbot.evaluation.stackfaq import convert
@@ -242,4 +242,5 @@ def _play_three_ways(answerer: Answerer, conversations: dict[str, list[DialogueT
         play(answerer, conversations),
         play(answerer, conversations, history="none"),
         play(answerer, conversations, history="questions"),
+        play_rewrites(answerer, conversations),
     )
