@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from faqbot.cli import app
@@ -165,3 +166,43 @@ def test_a_folder_imported_again_by_another_path_is_not_imported_twice(tmp_path:
     before = sorted(p.name for p in data.rglob("*.md"))
     again = runner.invoke(app, ["import", str(other), "--into", str(data)])
     assert "0 added" in again.output and sorted(p.name for p in data.rglob("*.md")) == before, again.output
+
+
+def test_what_the_build_would_refuse_is_mended_or_the_page_skipped_naming_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A heading of a zero-width space, an FAQ question "???", a heading that reads like an id ("{#x}"),
+    a javascript: canonical link: each imported as the build reads it. A page rendered as files the
+    build would refuse anyway is skipped with the build's message, and the rest of the site builds."""
+    src, data = tmp_path / "src", tmp_path / "data"
+    src.mkdir()
+    odd = "<h2>Setup {#x}</h2><p>Install it.</p><h2>&#8203;</h2><p>Hidden heading.</p>"
+    (src / "odd.html").write_text(PAGE.format(title="Odd", text="Some intro text.", extra=odd))
+    faq = (
+        "<details><summary>???</summary><p>Nothing.</p></details><details><summary>Real?</summary><p>Yes.</p></details>"
+    )
+    (src / "faq.html").write_text(
+        PAGE.format(title="Faq", text="Intro.", extra=faq).replace(
+            "<head>", '<head><link rel="canonical" href="javascript:alert(1)">'
+        )
+    )
+    assert runner.invoke(app, ["import", str(src), "--into", str(data)]).exit_code == 0
+    corpus = load_corpus(data)
+    odd_article = corpus.article("odd")
+    assert odd_article is not None
+    assert [s.title for s in odd_article.sections][-1] == "Setup {#x}"
+    assert [e.question for e in corpus.faq] == ["Real?"] and corpus.faq[0].url == "/faq.html"
+
+    import faqbot.importing.run as run_module
+
+    broken = "---\ntitle: x\n---\n\n## \u200b\n\nText.\n"
+    rendered = run_module.render_article
+    monkeypatch.setattr(
+        run_module, "render_article", lambda page, slug: broken if slug == "late" else rendered(page, slug)
+    )
+    (src / "late.html").write_text(PAGE.format(title="Late", text="Text.", extra=""))
+    result = runner.invoke(app, ["import", str(src), "--into", str(data)])
+    assert "skipped" in result.output and "its files would stop 'faqbot build', so none was written" in result.output
+    assert "articles/late.md:5: a heading has no text" in result.output and "not imported" in result.output
+    assert result.output.count("skipped") == 1
+    assert not (data / "articles" / "late.md").exists() and load_corpus(data).article("odd") is not None

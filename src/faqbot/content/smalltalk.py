@@ -17,6 +17,7 @@ file keep their built-in replies. In the `human` intent's answer,
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,14 +88,27 @@ def normalise(text: str) -> str:
 
 def built_in() -> SmallTalk:
     """The built-in replies alone (for an index built before small talk was stored)."""
-    return _build(*_parse(BUILT_IN, {}))
+    return _build(*_built_in())
 
 
 def load_smalltalk(data_dir: Path) -> SmallTalk:
     """`data_dir/smalltalk.yaml` over the built-in replies; DataError with the line of a mistake."""
-    built_in = _parse(BUILT_IN, {})
+    built_in = _built_in()
     path = data_dir / FILE_NAME
     return _build(*(_parse(path, built_in[0]) if path.is_file() else built_in))
+
+
+@functools.cache
+def _built_in_parsed() -> tuple[dict[str, tuple[list[str], str]], str]:
+    # Read once a process: the package's file does not change, and its YAML takes ~70 ms to read
+    # (the import checks every page's files with the build's readers: faqbot.importing.buildable).
+    return _parse(BUILT_IN, {})
+
+
+def _built_in() -> tuple[dict[str, tuple[list[str], str]], str]:
+    """The built-in replies by intent, a copy the caller may change."""
+    chosen, contact = _built_in_parsed()
+    return {intent: (list(texts), answer) for intent, (texts, answer) in chosen.items()}, contact
 
 
 def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str, tuple[list[str], str]], str]:

@@ -22,6 +22,7 @@ from faqbot.importing.encoding import decode
 from faqbot.importing.faq_markup import markup_faq, squash
 from faqbot.importing.page import Block, Page, PageProblem, normal
 from faqbot.importing.sections import assemble
+from faqbot.text import link_problem
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Dates only where the page marks them up (meta tags, <time>, JSON-LD): htmldate's "extensive"
@@ -62,10 +63,12 @@ def joined(base: str, href: str) -> str | None:
 
 
 def canonical_url(tree: HtmlElement, url: str) -> str:
-    """The page's `<link rel="canonical">`, resolved against where it was read; else `url`."""
+    """The page's `<link rel="canonical">`, resolved against where it was read; else `url`. A canonical
+    link that no source may link to (javascript:, ftp:: text.link_problem) is no page's address."""
     for link in tree.xpath("//link[@href]"):
         if "canonical" in str(link.get("rel") or "").lower().split():
-            return joined(url, str(link.get("href")).strip()) or url
+            canonical = joined(url, str(link.get("href")).strip())
+            return canonical if canonical and link_problem(canonical) is None else url
     return url
 
 

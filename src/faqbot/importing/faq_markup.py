@@ -63,11 +63,13 @@ def mark_faq_blocks(blocks: list[Block], markup: list[QA]) -> list[QA]:
 
 
 def _unique(pairs: list[QA]) -> list[QA]:
-    """Each question once, by the id faqbot will derive from it (content.faq: its slug)."""
+    """Each question once, by the id faqbot will derive from it (content.faq: its slug). A question
+    with no letter or digit ("???") is none: no reader can ask it, and the build refuses it."""
     seen: set[str] = set()
     unique = []
     for pair in pairs:
-        key = slugify(pair.question, max_length=60) if pair.question.strip() else ""
+        askable = any(char.isalnum() for char in pair.question)
+        key = slugify(pair.question, max_length=60) if askable else ""
         if key and pair.answer.strip() and key not in seen:
             seen.add(key)
             unique.append(pair)

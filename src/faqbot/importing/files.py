@@ -27,6 +27,7 @@ _ENTITY = re.compile(r"&(?=#?\w+;)")
 _LINE_START = re.compile(r"^([#>+=|~-])")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])(\s|$)")
 _CLOSING_HASHES = re.compile(r"(\s)(#+)$")  # "## Size #" would end its heading at "Size"
+_ID_LIKE_END = re.compile(r"(\s)(\{#[^{}\s]*\})$")
 
 
 def escape(text: str) -> str:
@@ -60,7 +61,9 @@ def render_article(page: Page, slug: str) -> str | None:
     for section in page.sections:
         if section.title:
             given = f" {{#{section.page_anchor}}}" if section.keeps_page_anchor else ""  # the live page's id
-            parts.append(f"## {escape(section.title)}{given}\n")
+            # "Setup {#x}" as the page's own text, not an id the heading gives itself (content.anchors).
+            heading = _ID_LIKE_END.sub(r"\1\\\2", escape(section.title))
+            parts.append(f"## {heading}{given}\n")
         parts.append(_blocks(section.blocks))
     return "\n".join(parts)
 

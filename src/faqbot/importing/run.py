@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
+from faqbot.importing.buildable import build_problem
 from faqbot.importing.crawl import Discovery, Document, origin_of
 from faqbot.importing.extract import canonical_url, joined, links_of, load_html, page_from_html
 from faqbot.importing.fetch import Fetcher, FetchProblem
@@ -161,6 +162,9 @@ class _Run:
         slug = record.slug if record is not None else self._new_slug(page, location)
         rendered = {f"articles/{slug}.md": render_article(page, slug), f"faq/{slug}.yaml": render_faq(page)}
         texts = {relative: text for relative, text in rendered.items() if text is not None}
+        refused = build_problem(texts)
+        if refused is not None:  # a page unlike any the import was tested on: skipped, the site still builds
+            raise PageProblem(f"its files would stop 'faqbot build', so none was written ({refused})")
         for relative in texts:
             if (self.options.into / relative).exists() and self.manifest.owner(relative) != location:
                 raise PageProblem(f"{relative} exists and was not written by faqbot import: left alone")

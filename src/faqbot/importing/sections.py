@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from faqbot.content.anchors import INTRODUCTION_ANCHOR
 from faqbot.importing.faq_markup import mark_faq_blocks
 from faqbot.importing.page import QA, Block, Section, normal
+from faqbot.text import has_text
 
 
 def assemble(blocks: list[Block], faq: list[QA], *, title: str) -> tuple[tuple[Section, ...], tuple[QA, ...]]:
@@ -60,8 +61,9 @@ def _group(blocks: list[Block], title: str) -> list[_Draft]:
     sections = [_Draft("", "", [])]
     for number, block in enumerate(blocks):
         if block.kind == "heading" and not block.faq:
-            # The page's headline is the article's title, not a section.
-            if block.level == 1 and (normal(block.text) == normal(title) or number == 0):
+            # The page's headline is the article's title, not a section; a heading that shows nothing (a
+            # zero-width space, an icon font's private character) heads none: the build refuses it.
+            if block.level == 1 and (normal(block.text) == normal(title) or number == 0) or not has_text(block.text):
                 continue
             sections.append(_Draft(block.text, block.page_anchor, []))
         else:
