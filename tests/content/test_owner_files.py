@@ -273,3 +273,27 @@ def test_a_key_written_twice_is_named_with_both_lines_not_the_last_kept(tmp_path
     )
     assert "f.yaml:3: invalid YAML: the key 'question' is written twice (first on line 1)" in str(caught.value)
     assert "smalltalk.yaml:4: invalid YAML: the key 'examples' is written twice (first on line 3)" in str(caught.value)
+
+
+def test_merge_keys_are_no_repeat_and_merge_in_every_data_file(tmp_path: Path) -> None:
+    """A mapping merged into another (`<<: *base`) and then overridden is YAML, not a key written twice;
+    FAQ files read every value as text, and merge too."""
+    data = site(tmp_path)
+    guide_with(data, "title: Guide\na: &a {k: 1}\nouter:\n  mid: &b {<<: *a, k: 2}\ntop: {<<: *b}")
+    (data / "faq" / "f.yaml").write_text(
+        "- &base\n  question: What is x?\n  answer: X.\n- <<: *base\n  question: What is y?\n"
+    )
+    corpus = load_corpus(data)
+    assert [(e.question, e.answer) for e in corpus.faq] == [("What is x?", "X."), ("What is y?", "X.")]
+
+
+def test_a_small_talk_intent_given_twice_or_a_misspelt_field_is_named(tmp_path: Path) -> None:
+    """The second item for an intent replaced the first, and 'exmaples' was ignored, without a word."""
+    data = site(tmp_path)
+    talk = data / "smalltalk.yaml"
+    talk.write_text("intents:\n- intent: thanks\n  answer: A.\n- intent: thanks\n  answer: B.\n")
+    with pytest.raises(DataError, match=r"smalltalk.yaml:4: 'thanks' is given twice \(first on line 2\)"):
+        load_corpus(data)
+    talk.write_text("intents:\n- intent: thanks\n  exmaples: [ta]\n  answer: A.\n")
+    with pytest.raises(DataError, match=r"smalltalk.yaml:2: unknown field\(s\) exmaples"):
+        load_corpus(data)

@@ -206,3 +206,74 @@ def test_what_the_build_would_refuse_is_mended_or_the_page_skipped_naming_why(
     assert "articles/late.md:5: a heading has no text" in result.output and "not imported" in result.output
     assert result.output.count("skipped") == 1
     assert not (data / "articles" / "late.md").exists() and load_corpus(data).article("odd") is not None
+
+
+def test_odd_markup_from_a_second_attack_imports_as_the_build_reads_it(tmp_path: Path) -> None:
+    """JSON-LD with half a UTF-16 pair or nested a thousand deep (tracebacks that ended the run), an
+    answer of a zero-width space (lost the page), a code block holding fences (closed early, the rest
+    of the page read as code), a canonical link that is a fragment, a mailto: or a host-less http://
+    (written as the page's address)."""
+    src, data = tmp_path / "src", tmp_path / "data"
+    src.mkdir()
+    lone = (
+        '<script type="application/ld+json">{"@type": "FAQPage", "mainEntity": [{"@type": "Question", '
+        '"name": "What \\ud800 is it?", "acceptedAnswer": {"@type": "Answer", "text": "ok"}}]}</script>'
+    )
+    deep = '<script type="application/ld+json">' + "[" * 1000 + "]" * 1000 + "</script>"
+    blank = (
+        "<details><summary>Need help?</summary><p>&#8203;</p></details>"
+        "<details><summary>Real?</summary><p>Yes.</p></details>"
+    )
+    code = "<h2>Code</h2><p>Look:</p><pre><code>~~~~~\nx\n```\n## Injected\n````</code></pre><h2>After</h2><p>Text.</p>"
+    for name, extra, canonical in (
+        ("lone", lone, "#frag"),
+        ("deep", deep, "mailto:a@b.example"),
+        ("blank", blank, "http:///path"),
+        ("code", code, "https://example.org/code#top"),
+    ):
+        page = PAGE.format(title=name.title(), text="Some intro text.", extra=extra)
+        (src / f"{name}.html").write_text(page.replace("<head>", f'<head><link rel="canonical" href="{canonical}">'))
+    result = runner.invoke(app, ["import", str(src), "--into", str(data)])
+    assert result.exit_code == 0 and "skipped" not in result.output, result.output
+    corpus = load_corpus(data)
+    urls = {article.slug: article.url for article in corpus.articles}
+    assert urls == {
+        "lone": "/lone.html",
+        "deep": "/deep.html",
+        "blank": "/blank.html",
+        "code": "https://example.org/code",
+    }
+    assert [entry.question for entry in corpus.faq] == ["Real?"]
+    code_article = corpus.article("code")
+    assert code_article is not None and [s.title for s in code_article.sections][-2:] == ["Code", "After"]
+
+
+def test_an_imported_page_leaves_a_hand_written_faq_files_name_alone(tmp_path: Path) -> None:
+    """`faq/pricing.yaml` belongs to the article `pricing`: an imported page named so took its links over."""
+    src, data = tmp_path / "src", tmp_path / "data"
+    src.mkdir()
+    (data / "faq").mkdir(parents=True)
+    (data / "faq" / "pricing.yaml").write_text("- id: x\n  question: How much is it?\n  answer: Ten euros.\n")
+    (src / "pricing.html").write_text(PAGE.format(title="Pricing", text="Prices.", extra="<h2>FAQ x</h2><p>Text.</p>"))
+    assert runner.invoke(app, ["import", str(src), "--into", str(data)]).exit_code == 0
+    corpus = load_corpus(data)
+    assert [article.slug for article in corpus.articles] == ["pricing-2"]
+    assert corpus.faq[0].url == "/faq#faq-x"  # the FAQ page, as before the import
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        ("example.org", "(https://example.org?)"),
+        ("http://", "http:// or https:// and a host"),
+        ("mailto:a@b.c", "http:// or https:// and a host"),
+        ("https://example.org/#frag", "no ?query or #fragment"),
+        ("https://example.org:99999", "Port out of range"),
+    ],
+)
+def test_a_base_url_that_is_no_sites_address_is_refused_before_anything_is_read(
+    tmp_path: Path, base_url: str, message: str
+) -> None:
+    """Every answer's link starts with it: "example.org" made relative links and the slug example-org."""
+    result = runner.invoke(app, ["import", str(FOLDER), "--into", str(tmp_path / "data"), "--base-url", base_url])
+    assert result.exit_code == 2 and message in result.output and not (tmp_path / "data").exists(), result.output

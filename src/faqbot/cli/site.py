@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -109,6 +110,9 @@ def import_command(
 
     if any(not source.strip() for source in sources):  # an unset shell variable: it would import the current folder
         fail("an empty SOURCE: name a URL, a file or a folder", 2)
+    problem = _base_url_problem(base_url) if base_url else None
+    if problem:
+        fail(f"--base-url {base_url!r}: {problem}", 2)
     into = settings_from(data_dir=into).data_dir
     blocked = next((p for p in (into, *into.parents) if p.exists() and not p.is_dir()), None)
     if blocked is not None:
@@ -126,3 +130,19 @@ def import_command(
         typer.echo(line)
     if result.imported == 0:
         fail("nothing could be imported")
+
+
+def _base_url_problem(base_url: str) -> str | None:
+    """Why `base_url` cannot be where a folder of pages is served (None when it can): every answer's
+    link starts with it, so it is a web address with a host, and no query or fragment."""
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 (reading it checks it: "https://example.org:99999")
+    except ValueError as exc:
+        return f"not an address that can be read ({exc})"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        guess = f" (https://{base_url.lstrip('/')}?)" if not parts.scheme and "." in base_url else ""
+        return f"the site's address is http:// or https:// and a host, such as https://www.example.org{guess}"
+    if parts.query or parts.fragment or "#" in base_url:
+        return "the site's address has no ?query or #fragment: answers add their pages' paths and anchors to it"
+    return None

@@ -145,11 +145,22 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
     if not isinstance(items, list):
         raise DataError(path, "'intents' must be a list", line=_line(node, "intents"))
     item_nodes = _value(node, "intents")
+    given: dict[str, int] = {}  # each intent's line: a second item for one replaced the first, without a word
     for number, item in enumerate(items, start=1):
         line = item_nodes.value[number - 1].start_mark.line + 1 if isinstance(item_nodes, yaml.SequenceNode) else 1
         where = f"intent {number}"
         if not isinstance(item, dict) or item.get("intent") not in INTENTS:
             raise DataError(path, f"each intent needs 'intent': one of {', '.join(INTENTS)}", line=line, entry=where)
+        if set(item) - {"intent", "examples", "answer"}:
+            unknown = ", ".join(sorted(str(key) for key in set(item) - {"intent", "examples", "answer"}))
+            raise DataError(
+                path, f"unknown field(s) {unknown}: an intent has 'intent', 'examples', 'answer'", line=line
+            )
+        if item["intent"] in given:
+            raise DataError(
+                path, f"'{item['intent']}' is given twice (first on line {given[item['intent']]})", line=line
+            )
+        given[item["intent"]] = line
         examples, answer = item.get("examples"), item.get("answer")
         known = base.get(item["intent"], ([], ""))[0]
         if examples is None and known:  # a new reply in the site's words, readers' words as built in

@@ -9,38 +9,42 @@ entry, or a second `greeting:` in `smalltalk.yaml`, silently replaced the first.
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
 MERGE = "tag:yaml.org,2002:merge"
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that refuses a key repeated in one mapping (yaml.constructor.ConstructorError
-    marking the repeat). Keys brought in by a merge (`<<: *base`) may be overridden, as YAML means."""
+    """yaml.SafeLoader that refuses a key repeated in one mapping (yaml.composer.ComposerError marking
+    the repeat). Checked as each mapping is composed, as written: the keys a merge (`<<: *base`) brings
+    in come later, when the mapping is constructed, and may be overridden, as YAML means."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:  # Any: the stubs say a dict, PyYAML passes a str
+        node = super().compose_mapping_node(anchor)
         first: dict[tuple[str, str], int] = {}
         for key_node, _ in node.value:
             if key_node.tag == MERGE or not isinstance(key_node, yaml.ScalarNode):
                 continue
             key = (key_node.tag, key_node.value)
             if key in first:
-                raise yaml.constructor.ConstructorError(
+                raise yaml.composer.ComposerError(
                     "while reading a mapping",
                     node.start_mark,
                     f"the key {key_node.value!r} is written twice (first on line {first[key] + 1})",
                     key_node.start_mark,
                 )
             first[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
+        return node
 
 
 class TextLoader(UniqueKeyLoader):
     """YAML that reads every scalar as the text written: `answer: no` is "no", not False; `date:
-    2024-01-02` and `id: 7` stay as written. Only an empty value is null."""
+    2024-01-02` and `id: 7` stay as written. Only an empty value is null, and `<<` merges."""
 
 
 TextLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in ("tag:yaml.org,2002:null", MERGE)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }

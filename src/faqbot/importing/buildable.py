@@ -31,5 +31,5 @@ def build_problem(texts: dict[str, str]) -> str | None:
             load_corpus(root)
         except DataError as exc:
             first = exc.errors[0] if isinstance(exc, DataErrors) else exc
-            return str(first).replace(f"{root}/", "", 1)
+            return str(first).replace(f"{root}/", "")  # the names the files would have, not the scratch folder's
     return None

@@ -11,7 +11,7 @@ here, never a URL, so it fetches nothing.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 import trafilatura
@@ -63,13 +63,21 @@ def joined(base: str, href: str) -> str | None:
 
 
 def canonical_url(tree: HtmlElement, url: str) -> str:
-    """The page's `<link rel="canonical">`, resolved against where it was read; else `url`. A canonical
-    link that no source may link to (javascript:, ftp:: text.link_problem) is no page's address."""
+    """The page's `<link rel="canonical">`, resolved against where it was read and without its
+    fragment (answers add their section's); else `url`. Only a web page's address counts: not a link
+    no source may have (javascript:, ftp:: text.link_problem), a mailto: or tel:, or http:// with no host."""
     for link in tree.xpath("//link[@href]"):
         if "canonical" in str(link.get("rel") or "").lower().split():
-            canonical = joined(url, str(link.get("href")).strip())
-            return canonical if canonical and link_problem(canonical) is None else url
+            canonical = joined(url, urldefrag(str(link.get("href")).strip()).url)
+            return canonical if canonical and _is_page_address(canonical) else url
     return url
+
+
+def _is_page_address(url: str) -> bool:
+    if link_problem(url) is not None or "#" in url:
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) or (not parts.scheme and not parts.netloc)
 
 
 def page_from_html(tree: HtmlElement, *, url: str, source: str) -> Page:

@@ -21,7 +21,7 @@ from lxml.etree import ParserError
 from lxml.html import HtmlElement
 
 from faqbot.importing.page import QA, Block, normal
-from faqbot.text import slugify
+from faqbot.text import has_text, lone_surrogate, slugify
 
 _Q = r"(?:Q|Question)\s?[:.)]"
 _A = r"(?:A|Answer)\s?[:.)]"
@@ -64,13 +64,15 @@ def mark_faq_blocks(blocks: list[Block], markup: list[QA]) -> list[QA]:
 
 def _unique(pairs: list[QA]) -> list[QA]:
     """Each question once, by the id faqbot will derive from it (content.faq: its slug). A question
-    with no letter or digit ("???") is none: no reader can ask it, and the build refuses it."""
+    with no letter or digit ("???"), or an answer that shows nothing, is none: the build refuses them."""
     seen: set[str] = set()
     unique = []
     for pair in pairs:
-        askable = any(char.isalnum() for char in pair.question)
+        # JSON-LD's "\ud800" escapes make half a UTF-16 pair: no text a file can hold.
+        text = not lone_surrogate(pair.question) and not lone_surrogate(pair.answer)
+        askable = text and any(char.isalnum() for char in pair.question)
         key = slugify(pair.question, max_length=60) if askable else ""
-        if key and pair.answer.strip() and key not in seen:
+        if key and has_text(pair.answer) and key not in seen:  # an answer of a zero-width space is none
             seen.add(key)
             unique.append(pair)
     return unique
@@ -119,8 +121,8 @@ def _json_ld(tree: HtmlElement) -> Iterator[QA]:
             continue
         try:
             data = json.loads(script.text or "")
-        except ValueError:
-            continue  # a broken JSON-LD block is the site's bug; the rest of the page still imports
+        except (ValueError, RecursionError):
+            continue  # a broken (or absurdly nested) JSON-LD block is the site's bug; the rest of the page imports
         for node in _nodes(data):
             if "FAQPage" in _types(node):
                 for question in _as_list(node.get("mainEntity")):

@@ -28,6 +28,7 @@ _LINE_START = re.compile(r"^([#>+=|~-])")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])(\s|$)")
 _CLOSING_HASHES = re.compile(r"(\s)(#+)$")  # "## Size #" would end its heading at "Size"
 _ID_LIKE_END = re.compile(r"(\s)(\{#[^{}\s]*\})$")
+_FENCE_RUN = re.compile(r"^[ \t]*(`{3,})", re.MULTILINE)
 
 
 def escape(text: str) -> str:
@@ -92,8 +93,7 @@ def _blocks(blocks: tuple[Block, ...]) -> str:
                 lines.append("")
             lines.append(f"- {escape(block.text)}")
         elif block.kind == "code":
-            fence = "~~~~" if "```" in block.text else "```"
-            lines += ["", fence, block.text, fence]
+            lines += ["", *_fenced(block.text)]
         elif block.kind == "quote":
             lines += ["", f"> {escape(block.text)}"]
         else:
@@ -118,3 +118,11 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _fenced(code: str) -> list[str]:
+    """A code block as a fenced one that nothing in it can close: backticks one longer than any run of
+    them at the start of its lines (CommonMark closes a fence with a run at least as long, of its kind)."""
+    longest = max((len(run) for run in _FENCE_RUN.findall(code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, code, fence]

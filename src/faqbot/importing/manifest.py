@@ -17,6 +17,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from faqbot.content.faq import FAQ_SUFFIXES
 from faqbot.content.front_matter import read_front_matter
 from faqbot.errors import DataError
 from faqbot.importing.files import write_atomic
@@ -110,8 +111,14 @@ class Manifest:
 
 def hand_written_slugs(data_dir: Path, manifest: Manifest) -> set[str]:
     """The slugs (and file names) of the articles under `data_dir` that the import did not write: a
-    page imported with one of them would stop the next build (two articles, one slug)."""
-    slugs = set()
+    page imported with one of them would stop the next build (two articles, one slug). And the names
+    of hand-written FAQ files: an FAQ file belongs to the article of its name (faqbot.content.faq), so
+    an imported `pricing` article would take over `faq/pricing.yaml`'s links."""
+    slugs = {
+        path.stem
+        for path in data_files(data_dir / "faq", FAQ_SUFFIXES)
+        if manifest.owner(path.relative_to(data_dir).as_posix()) is None
+    }
     for path in data_files(data_dir / "articles", (".md",)):
         if manifest.owner(path.relative_to(data_dir).as_posix()) is not None:
             continue
