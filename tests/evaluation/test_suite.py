@@ -89,6 +89,35 @@ def test_a_set_with_a_few_stale_labels_is_scored_and_names_them(
     )
 
 
+def test_a_dialogue_turn_with_a_stale_label_is_named_not_only_scored(
+    tmp_path: Path, fake_factory: Callable[[str], Embedder], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from faqbot.evaluation.runs import evaluate_dialogues
+
+    dialogues = tmp_path / "d.yaml"
+    turns = [
+        {"q": "how much is membership", "kind": "question", "expect": "membership-cost"},
+        {"q": "and for students?", "kind": "follow_up", "expect": "membershp-cost"},
+    ]
+    dialogues.write_text(yaml.safe_dump({"conversations": [{"id": "c", "turns": turns}]}))
+    bikeshop = str(SUITE.parent / "sets" / "bikeshop")
+    suite = {
+        "sets": {
+            "shop": {
+                "data": bikeshop,
+                "questions": str(SUITE.parent / "sets/bikeshop/questions.yaml"),
+                "dialogues": str(dialogues),
+            }
+        }
+    }
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(suite))
+    settings = Settings(index_dir=tmp_path / "indexes", eval_suite=tmp_path / "suite.yaml", model="fake-model")
+    evaluate_dialogues(settings, embedder_factory=fake_factory)
+    said = capsys.readouterr().err
+    assert "shop: 1 turn expects a source the index does not have (scored as wrong):" in said
+    assert "  [c] 'and for students?' expects 'membershp-cost'" in said
+
+
 def test_squad_becomes_an_article_and_span_questions(tmp_path: Path) -> None:
     source = require_benchmark("squad-normans", "squad2-normans.json")
     paragraphs, questions = convert_squad(source, tmp_path / "data", tmp_path / "q.yaml")

@@ -24,6 +24,7 @@ from faqbot.index.build import build_index
 from faqbot.index.report import BuildReport
 from faqbot.index.store import CACHE, LoadedIndex, load_index
 from faqbot.settings import Settings
+from faqbot.text import counted
 
 EVAL_INDEXES = "eval"
 OWNERS_SET = "eval/site.yaml"  # under the data directory: a site owner's own questions (`faqbot check`)
@@ -216,6 +217,7 @@ def evaluate_dialogues(
         foreign = _written_for_other_content(answerer, _expected(conversations))
         if foreign:
             raise DataError(dialogues, f"{foreign}: play a dialogue file written for this site")
+        _say_stale(dialogues.name, answerer, conversations)
         return {dialogues.name: _play_three_ways(answerer, conversations)}
     played = {}
     for eval_set in load_suite(settings.eval_suite):
@@ -227,10 +229,30 @@ def evaluate_dialogues(
         if foreign:  # the launch set on a site owner's data/: said, not scored as the bot's failure
             print(f"{eval_set.name}: skipped: {foreign} ({eval_set.data})", file=sys.stderr, flush=True)
             continue
+        _say_stale(eval_set.name, answerer, conversations)
         played[eval_set.name] = _play_three_ways(answerer, conversations)
     if not played:
         raise DataError(settings.eval_suite, "no set of the suite has 'dialogues' written for its content")
     return played
+
+
+def _say_stale(name: str, answerer: Answerer, conversations: dict[str, list[DialogueTurn]]) -> None:
+    """Name the turns that expect a source the index does not have (a typo, a section since renamed):
+    they are scored as the bot's failure, and the set needs mending, not the bot."""
+    labels = {label(doc) for doc in answerer.index.docs}
+    stale = [
+        f"  [{conversation}] {turn.q!r} expects {turn.expect!r}"
+        for conversation, turns in conversations.items()
+        for turn in turns
+        if turn.expect is not None and turn.expect not in labels
+    ]
+    if stale:
+        expect = "expects" if len(stale) == 1 else "expect"
+        print(
+            f"{name}: {counted(len(stale), 'turn')} {expect} a source the index does not have (scored as wrong):",
+            file=sys.stderr,
+        )
+        print("\n".join(stale), file=sys.stderr, flush=True)
 
 
 def _expected(conversations: dict[str, list[DialogueTurn]]) -> set[str]:
