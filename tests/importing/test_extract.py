@@ -148,6 +148,13 @@ def test_a_date_only_where_the_page_marks_one() -> None:
         f"<body><article><h1>About</h1>{body}</article></body></html>"
     )
     assert dated.date == "2025-05-04"
+    # A date no calendar has failed the whole reading: the page was "no main content".
+    broken = html_page(
+        f'<html><head><meta property="article:published_time" content="2024-01-01T10:00:00+25:00"></head>'
+        f"<body><article><h1>&#8203;</h1>{body}</article></body></html>"
+    )
+    assert broken.date == "" and "repaired bicycles" in render_article(broken, "about")
+    assert broken.title == "Untitled"  # a headline of a zero-width space is no title
 
 
 def test_the_pages_own_heading_ids_are_the_anchors_answers_link_to(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ here, never a URL, so it fetches nothing.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
@@ -22,7 +23,7 @@ from faqbot.importing.encoding import decode
 from faqbot.importing.faq_markup import markup_faq, squash
 from faqbot.importing.page import Block, Page, PageProblem, normal
 from faqbot.importing.sections import assemble
-from faqbot.text import link_problem
+from faqbot.text import has_text, link_problem
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Dates only where the page marks them up (meta tags, <time>, JSON-LD): htmldate's "extensive"
@@ -89,25 +90,14 @@ def page_from_html(tree: HtmlElement, *, url: str, source: str) -> Page:
         raise PageProblem("the page asks not to be indexed (meta robots noindex)")
     faq = markup_faq(tree)
     ids = _heading_ids(tree)
-    try:
-        document = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            # Less text rather than chrome: in its default mode trafilatura falls back to the
-            # whole page's text when it finds no article, so a page of links came out as passages
-            # of navigation ("Home Articles FAQ Tags …").
-            favor_precision=True,
-            include_tables=True,
-            include_formatting=True,
-            date_extraction_params=_DATE_PARAMS,
-        )
-    except ValueError:
-        document = None
+    # A page date no calendar has ("+25:00") fails the metadata, and with it the whole reading (None, or
+    # ValueError): read again without it, the text still counts. Twice the work on pages of no text only.
+    document = _extract(tree, url, with_metadata=True) or _extract(tree, url, with_metadata=False)
     body = getattr(document, "body", None)
     blocks = _blocks(body, ids) if body is not None else []
-    title = squash(str(getattr(document, "title", None) or _first_heading(tree) or tree.findtext(".//title") or ""))
+    # The first title that shows something: an <h1> of a zero-width space is none.
+    titles = (getattr(document, "title", None), _first_heading(tree), tree.findtext(".//title"))
+    title = next((squash(str(t)) for t in titles if t and has_text(str(t))), "")
     date = str(getattr(document, "date", None) or "")
     sections, pairs = assemble(blocks, faq, title=title)
     if not any(section.blocks for section in sections) and not pairs:
@@ -126,6 +116,26 @@ def page_from_html(tree: HtmlElement, *, url: str, source: str) -> Page:
         faq=pairs,
         notes=notes,
     )
+
+
+def _extract(tree: HtmlElement, url: str, *, with_metadata: bool) -> Any:
+    """trafilatura's reading of the page (None when it finds none, or fails on what it reads)."""
+    try:
+        return trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=with_metadata,
+            include_comments=False,
+            # Less text rather than chrome: in its default mode trafilatura falls back to the
+            # whole page's text when it finds no article, so a page of links came out as passages
+            # of navigation ("Home Articles FAQ Tags …").
+            favor_precision=True,
+            include_tables=True,
+            include_formatting=True,
+            date_extraction_params=_DATE_PARAMS,
+        )
+    except ValueError:
+        return None
 
 
 def _first_heading(tree: HtmlElement) -> str:
