@@ -62,7 +62,7 @@ def _group(blocks: list[Block], title: str) -> list[_Draft]:
     for number, block in enumerate(blocks):
         if block.kind == "heading" and not block.faq:
             # The page's headline is the article's title, not a section; a heading that shows nothing (a
-            # zero-width space, an icon font's private character) heads none: the build refuses it.
+            # zero-width space, a soft hyphen) heads none: the build refuses it.
             if block.level == 1 and (normal(block.text) == normal(title) or number == 0) or not has_text(block.text):
                 continue
             sections.append(_Draft(block.text, block.page_anchor, []))
