@@ -82,3 +82,14 @@ def test_a_dialogue_turn_is_the_text_written(tmp_path: Path) -> None:
     path = tmp_path / "dialogues.yaml"
     path.write_text("conversations:\n  - id: c\n    turns:\n      - {q: yes, kind: smalltalk}\n")
     assert load_dialogues(path)["c"][0].q == "yes"
+
+
+def test_a_set_that_is_a_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """`faqbot eval --set <(...)` or a FIFO left in place: reading it waited forever."""
+    import os
+
+    fifo = tmp_path / "set.yaml"
+    os.mkfifo(fifo)
+    for load in (load_questions, load_dialogues, load_suite):
+        with pytest.raises(DataError, match="not a regular file"):
+            load(fifo)

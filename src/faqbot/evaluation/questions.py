@@ -17,7 +17,7 @@ import yaml
 
 from faqbot.content.yaml_files import TextLoader
 from faqbot.errors import DataError
-from faqbot.text import has_text, lone_surrogate
+from faqbot.text import has_text, lone_surrogate, read_utf8
 
 Kind = Literal["in", "far", "near"]
 
@@ -35,15 +35,14 @@ def read_set_file(path: Path) -> object:
     written ("expect: 007" names the entry "007", "q: yes" asks "yes"). DataError, with the line where
     YAML gives one, when it cannot be read."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=TextLoader)  # noqa: S506
+        # read_utf8: a FIFO given as the set is refused, not waited on; a UTF-16 or Latin-1 file is named so.
+        return yaml.load(read_utf8(path), Loader=TextLoader)  # noqa: S506
     except RecursionError:
         raise DataError(path, "lists or mappings are nested too deeply to read") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise DataError(path, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"cannot read the file: {exc}") from None
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:

@@ -21,6 +21,7 @@ from faqbot.content.yaml_files import UniqueKeyLoader
 from faqbot.errors import DataError
 from faqbot.evaluation import squad, stackfaq
 from faqbot.evaluation.metrics import Report
+from faqbot.text import read_utf8
 
 BENCHMARK_FILES = {"stackfaq": "stackExchange-FAQ.json", "squad-normans": "squad2-normans.json"}
 
@@ -54,7 +55,7 @@ class SuiteResult:
 def load_suite(path: Path) -> list[EvalSet]:
     """The sets listed in `path`, their paths made absolute; DataError naming a malformed one."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        data = yaml.load(read_utf8(path), Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
         entries = data["sets"]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
