@@ -1,11 +1,16 @@
 """Answer quality with the real model and a real index built from the launch data."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from faqbot.answering.answerer import Answerer
 from faqbot.content.documents import Doc
+from faqbot.embedding.embedder import Embedder
+from faqbot.index.build import build_index
+from faqbot.index.store import load_index
+from faqbot.settings import Settings
 
 pytestmark = pytest.mark.model
 
@@ -115,6 +120,57 @@ def test_a_question_about_the_page_is_answered_from_the_article_lead(real_answer
         assert answer.sources[0].url == "/articles/future-of-open-source-ai-models#introduction"
         # The lead whole: its summary sentence is the one a reader asking this needs.
         assert answer.answer == answer.sources[0].text and "This article delves into" in answer.answer
+
+
+STUDIO = {
+    "home": (
+        "Juniper Lane Pottery",
+        "https://pots.example/",
+        "Juniper Lane is a small community pottery studio in the old mill, open to anyone who wants to work with clay.",
+        "Our story",
+        "We opened in 2015.",
+    ),
+    "classes": (
+        "Classes at Juniper Lane",
+        "https://pots.example/classes.html",
+        "All our classes are small, with at most six students to a teacher.",
+        "Beginner wheel throwing",
+        "Six evenings on the wheel, clay included.",
+    ),
+    "visit": (
+        "Visiting Juniper Lane",
+        "https://pots.example/visit.html",
+        "",
+        "Getting here",
+        "The studio is at 14 Juniper Lane, a ten-minute walk from the station.",
+    ),
+}
+
+
+@pytest.mark.model
+def test_this_page_is_the_page_the_reader_is_on_on_a_site_of_several(tmp_path: Path, real_embedder: Embedder) -> None:
+    """An imported site's titles all hold its name: "what is Classes at Juniper Lane about?" was matched
+    across the site and answered from the home page's introduction; on the visit page, which opens with
+    a heading, declined. The article's own passages answer it, at its live URL's path or faqbot's page."""
+    data = tmp_path / "data"
+    (data / "articles").mkdir(parents=True)
+    for slug, (title, url, lead, heading, text) in STUDIO.items():
+        (data / "articles" / f"{slug}.md").write_text(
+            f"---\ntitle: {title}\nurl: {url}\n---\n\n{lead}\n\n## {heading}\n\n{text}\n"
+        )
+    settings = Settings(data_dir=data, index_dir=tmp_path / "indexes", encoder="torch")
+    build_index(settings, embedder_factory=lambda model: real_embedder)
+    answerer = Answerer(
+        load_index(settings.index_dir, model=settings.model), real_embedder, threshold=settings.threshold
+    )
+    for page, expected in (
+        ("/classes.html", "https://pots.example/classes.html#introduction"),
+        ("/articles/classes", "https://pots.example/classes.html#introduction"),
+        ("/visit.html", "https://pots.example/visit.html#getting-here"),
+        ("/index.html", "https://pots.example/#introduction"),
+    ):
+        answer = answerer.answer("what is this page about?", page=page)
+        assert answer.answered and answer.sources[0].url == expected, (page, answer.sources[0].url)
 
 
 def test_other_questions_about_the_page_are_not_answered_from_its_title(real_answerer: Answerer) -> None:

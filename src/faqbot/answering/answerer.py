@@ -176,7 +176,10 @@ class Answerer:
     def answer_from_encoding(self, query: Query, encoded: Encoded, top_k: int) -> Answer:
         """Compose (and cache) the answer to `query`, encoded as `encoded`."""
         # A question about the page asks for a summary: its passage answers whole.
-        fresh = self._compose(query.matched, encoded, top_k, whole=query.about is not None)
+        if query.about is not None:
+            fresh = self._page_summary(query.matched, encoded, top_k, query.about)
+        else:
+            fresh = self._compose(query.matched, encoded, top_k)
         with self._cache_lock:
             self._cache[self._cache_key(query, top_k)] = fresh
             while len(self._cache) > CACHE_SIZE:
@@ -188,6 +191,26 @@ class Answerer:
         asked = query.asked | {query.question.lower()}
         follow_ups = [q for q in answer.follow_ups if q.lower() not in asked][:MAX_FOLLOW_UPS]
         return replace(answer, question=query.question, interpreted_as=query.interpreted_as, follow_ups=follow_ups)
+
+    def _page_summary(self, matched: str, encoded: Encoded, top_k: int, about: Article) -> Answer:
+        """The answer to "what is this page about?": the part of the page the reader is on that is
+        closest to "what is <its title> about" (its lead, as a rule), whole. Answered by construction,
+        from that article's own passages only: matched across the site, the site's name in the title
+        drew another page's introduction (an imported site's home page), or none stood out and it was
+        declined. An article with no passage (an FAQ page alone) is answered as any question is."""
+        scores = score(self.index, matched, encoded.vector)
+        docs = self.index.docs
+        own = np.array([i for i, d in enumerate(docs) if d.article == about.slug and d.kind == "passage"], np.int64)
+        if not len(own):
+            return self._compose(matched, encoded, top_k, whole=True)
+        hits = rerank(scores.top(max(top_k, LOOKAHEAD), among=own), self.index.tokens, encoded.tokens)
+        text, html = self._passage_answer(hits[0].doc, encoded.vector, whole=True)
+        sources = [self._source(hit) for hit in self._distinct(hits)[:top_k]]
+        follow_ups = self._faq_questions(scores, FOLLOW_UP_CANDIDATES)
+        answer_id, version = uuid.uuid4().hex, self.index.version
+        return Answer(
+            True, text, 1.0, "passage", answer_id, sources, [], version, follow_ups=follow_ups, answer_html=html
+        )
 
     def _compose(self, matched: str, encoded: Encoded, top_k: int, *, whole: bool = False) -> Answer:
         scores = score(self.index, matched, encoded.vector)

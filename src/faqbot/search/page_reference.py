@@ -42,7 +42,9 @@ class PageReferences:
     """Resolves "this page" in a question to an article of the index."""
 
     def __init__(self, articles: Sequence[Article]):
-        self._by_path = {_path(article.url): article for article in articles}
+        # An article is at its own URL (the live page's, for an imported one) and at faqbot's page for it.
+        self._by_path = {_path(f"/articles/{article.slug}"): article for article in articles}
+        self._by_path.update({_path(article.url): article for article in articles})
         self._only = articles[0] if len(articles) == 1 else None
 
     def article_for(self, question: str, page: str | None = None) -> Article | None:
@@ -63,9 +65,11 @@ class PageReferences:
 
 def _path(url: str | None) -> str:
     """A page's path without query, fragment or trailing slash, percent-escapes decoded (a browser's
-    `location.pathname` for `/articles/йога` is `/articles/%D0%B9...`): what an article URL is matched on."""
+    `location.pathname` for `/articles/йога` is `/articles/%D0%B9...`), `/a/index.html` as `/a`: what an
+    article URL is matched on."""
     try:
         path = urlsplit(url or "").path
     except ValueError:  # not a URL at all
         return ""
-    return unicodedata.normalize("NFC", unquote(path)).rstrip("/") or "/"
+    path = re.sub(r"/index\.html?$", "/", unicodedata.normalize("NFC", unquote(path)))  # a folder's page
+    return path.rstrip("/") or "/"
