@@ -25,7 +25,15 @@ def test_import_a_folder_then_check_it_builds(tmp_path: Path) -> None:
     assert f"skipped {legacy}: broken encoding" in result.output
     assert f"skipped {FOLDER / 'index.html'}: no main content found" in result.output
     assert "pages: 6 added, 0 changed, 0 unchanged, 0 gone; 3 not imported" in result.output
-    assert "next: 'faqbot build --check' to review, then 'faqbot build'" in result.output
+    # Written elsewhere than the data folder a bare 'faqbot build' reads: the next step names it.
+    assert f"next: 'faqbot build --data-dir {data} --check' to review, then 'faqbot build --data-dir {data}'" in (
+        result.output
+    )
+    plain = tmp_path / "plain"
+    again = runner.invoke(
+        app, ["import", str(FOLDER), "--base-url", "https://techidevs.example"], env={"FAQBOT_DATA_DIR": str(plain)}
+    )
+    assert "next: 'faqbot build --check' to review, then 'faqbot build'" in again.output, again.output
 
     corpus = load_corpus(data)
     launch = corpus.article("future-of-open-source-ai-models")

@@ -126,7 +126,7 @@ def import_command(
         fail(str(exc))
     except OSError as exc:  # a folder that cannot be written (read-only, /proc)
         fail(f"cannot write under {into}: {exc.strerror or exc}", 2)
-    for line in result.closing(options):
+    for line in result.closing(options, builds=settings_from().data_dir):
         typer.echo(line)
     if result.imported == 0:
         fail("nothing could be imported")

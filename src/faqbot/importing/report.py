@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,14 +37,17 @@ class ImportReport:
     def imported(self) -> int:
         return len(self.added) + len(self.changed) + len(self.unchanged)
 
-    def closing(self, options: ImportOptions) -> list[str]:
-        """The report's last lines: the counts, and what was written and what to do next."""
+    def closing(self, options: ImportOptions, *, builds: Path | None = None) -> list[str]:
+        """The report's last lines: the counts, and what was written and what to do next. `builds`: the
+        data folder a bare `faqbot build` reads here; when the import wrote elsewhere, the next step names it."""
         lines = [f"pages: {self.summary()}"]
         if options.dry_run:
             lines.append("dry run: nothing was written")
         elif self.written or self.removed:
             lines.append(f"wrote {len(self.written)} and removed {len(self.removed)} files under {options.into}")
-            lines.append("next: 'faqbot build --check' to review, then 'faqbot build'")
+            same = builds is None or builds.resolve() == options.into.resolve()
+            build = "faqbot build" if same else f"faqbot build --data-dir {shlex.quote(str(options.into))}"
+            lines.append(f"next: '{build} --check' to review, then '{build}'")
         return lines
 
     def summary(self) -> str:
