@@ -127,7 +127,9 @@ def test_a_set_written_for_other_content_is_refused_not_scored_zero(
     )
     result = runner.invoke(app, ["check", "--set", str(questions)], env=env)
     assert result.exit_code == 1, result.output
-    assert f"error: {questions}: 2 of the 3 sources it expects are not in the index" in result.output
+    assert f"error: {questions}: 2 of the 3 sources it expects are not in the index (buy-parts, fixing-a-flat)" in (
+        result.output
+    )
     assert "hit@1" not in result.output and "Traceback" not in result.output
     settings = fake_settings.model_copy(update={"eval_set": questions, "model": "fake-model", "encoder": "torch"})
     with pytest.raises(DataError, match="2 of the 3 sources it expects are not in the index"):

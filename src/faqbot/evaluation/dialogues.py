@@ -67,10 +67,11 @@ def load_dialogues(path: Path) -> dict[str, list[DialogueTurn]]:
         turns = conversation.get("turns") if isinstance(conversation, dict) else None
         if not isinstance(turns, list) or not turns:
             raise DataError(path, "a conversation needs 'id' and a list of 'turns'", entry=name)
-        for turn in turns:
+        for number, turn in enumerate(turns, start=1):
             asked = turn.get("q") if isinstance(turn, dict) else None
             if not isinstance(asked, str) or not has_text(asked) or turn.get("kind") not in KINDS:
-                raise DataError(path, f"each turn needs 'q' and a 'kind' among {', '.join(KINDS)}", entry=name)
+                kinds = ", ".join(KINDS)
+                raise DataError(path, f"each turn needs 'q' and a 'kind' among {kinds}", entry=f"{name}, turn {number}")
             if turn["kind"] in ANSWERABLE and not turn.get("expect"):
                 raise DataError(path, f"a {turn['kind']} turn needs 'expect'", entry=name)
             if turn.get("expect") is not None and not isinstance(turn["expect"], str):

@@ -53,8 +53,12 @@ def _written_for_other_content(answerer: Answerer, expected: set[str]) -> str | 
     "introduction", which such sets expect too. A set with a few stale labels is scored, and they are listed."""
     found = expected & {label(doc) for doc in answerer.index.docs}
     if expected and len(found) * 2 < len(expected):
-        missing = len(expected) - len(found)
-        return f"{missing} of the {len(expected)} sources it expects are not in the index: written for other content"
+        missing = sorted(expected - found)
+        named = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        return (
+            f"{len(missing)} of the {len(expected)} sources it expects are not in the index ({named}): "
+            "written for other content"
+        )
     return None
 
 
