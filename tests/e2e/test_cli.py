@@ -169,6 +169,15 @@ def test_ask_prints_the_answer_and_json(real_settings: Settings) -> None:
     as_json = runner.invoke(app, ["ask", "--json", "--top-k", "2", "What is green AI?"], env=env)
     body = json.loads(as_json.stdout[as_json.stdout.index("{") :])
     assert body["answered"] is True and len(body["sources"]) == 2
+    # Several questions are one conversation: the follow-up is read about green AI, small talk is small talk.
+    talk = runner.invoke(app, ["ask", "--json", "What is green AI?", "why does it matter?", "thanks"], env=env)
+    first, follow_up, thanks = json.loads(talk.stdout[talk.stdout.index("[") :])
+    assert follow_up["answered"] and follow_up["interpreted_as"] == (
+        "why does it matter? (about: The Role of Sustainability in AI)"
+    )
+    assert follow_up["sources"][0]["id"] == first["sources"][0]["id"] and thanks["kind"] == "smalltalk"
+    shown = runner.invoke(app, ["ask", "What is green AI?", "why does it matter?"], env=env).output
+    assert "> why does it matter?\n(read as: why does it matter? (about: The Role of Sustainability in AI))" in shown
 
 
 @pytest.mark.model

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -13,30 +13,62 @@ from faqbot.errors import FaqbotError
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    questions: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="QUESTION...",
+            help="The question, in quotes. Several are asked as one conversation, each after the ones before "
+            "it, as the chat widget asks them: follow-ups ('and for students?') are read in context.",
+        ),
+    ],
     top_k: Annotated[int, typer.Option(min=1, max=10, help="Sources to show.")] = 3,
     page: Annotated[
         str | None, typer.Option(help="The page asked from (a path): which article 'this page' means.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the API response as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the API response as JSON (a list for several).")
+    ] = False,
     index_dir: IndexOpt = None,
 ) -> None:
-    """Answer one question from the built index."""
+    """Answer a question, or a conversation of several, from the built index."""
+    from faqbot.answering.conversation import Turn
     from faqbot.answering.engine import load_engine
-    from faqbot.server.schemas import AskRequest, AskResponse
+    from faqbot.server.schemas import MAX_HISTORY, AskRequest, AskResponse
 
     settings = settings_from(index_dir=index_dir)
     try:
-        request = AskRequest(question=question, top_k=top_k, page=page)
+        requests = [AskRequest(question=question, top_k=top_k, page=page) for question in questions]
     except ValidationError as exc:
         fail(str(exc.errors()[0]["msg"]).removeprefix("Value error, "), 2)
     engine = load_engine(settings)
     if engine.answerer is None:
         fail(engine.reason or "no index")
-    answer = engine.answerer.answer(request.question, top_k=request.top_k, page=request.page)
+    history: list[Turn] = []
+    responses = []
+    for number, request in enumerate(requests):
+        # The last MAX_HISTORY turns, as the widget sends them.
+        answer = engine.answerer.answer(
+            request.question, top_k=request.top_k, page=request.page, history=history[-MAX_HISTORY:]
+        )
+        source = answer.sources[0].id if answer.answered and answer.sources else None
+        history.append(Turn(request.question, answer.answer, source))
+        responses.append(AskResponse.model_validate(answer))
+        if not as_json:
+            _show(answer, asked=request.question if len(requests) > 1 else None, first=number == 0)
     if as_json:
-        typer.echo(AskResponse.model_validate(answer).model_dump_json(indent=2))
-        return
+        typer.echo(responses[0].model_dump_json(indent=2) if len(responses) == 1 else _json_list(responses))
+
+
+def _json_list(responses: list[Any]) -> str:
+    return "[\n" + ",\n".join(response.model_dump_json(indent=2) for response in responses) + "\n]"
+
+
+def _show(answer: Any, *, asked: str | None, first: bool) -> None:
+    """One answer as the terminal shows it; in a conversation, under the question it answers."""
+    if asked is not None:
+        typer.echo(("" if first else "\n") + f"> {asked}")
+    if answer.interpreted_as:
+        typer.echo(f"(read as: {answer.interpreted_as})")
     typer.echo(answer.answer)
     typer.echo(
         f"\n({'answered from ' + answer.kind if answer.answered else 'declined'}, confidence {answer.confidence:.2f})"
