@@ -579,7 +579,7 @@ def test_a_follow_up_is_sent_with_the_conversation_and_answered_in_its_context(b
     assert sent["history"] == [
         {"question": "What is green AI?", "answer": first["answer"], "source_id": first["sources"][0]["id"]}
     ]
-    # Alone, the question is declined (see the topic-switch test); in this conversation it is about green AI.
+    # Alone, the question is declined (the topic-switch test below); in this conversation it is about green AI.
     assert reply["answered"] and "The Role of Sustainability in AI" in reply["interpreted_as"]
     line = answer.get_by_text(f"Answered as: {reply['interpreted_as']}", exact=True)
     assert line.is_visible()
@@ -588,6 +588,28 @@ def test_a_follow_up_is_sent_with_the_conversation_and_answered_in_its_context(b
     )
     assert page.get_by_text("Answered as:").count() == 1  # the first answer was taken as it was typed
     shot(page, "follow-up.png")
+    assert watch.errors == []
+
+
+def test_a_new_question_switches_topic_and_a_follow_up_alone_is_declined(base_url: str, watch: PageWatch) -> None:
+    """After green AI, a self-contained question about contributing is sent with the conversation but
+    answered as asked, not dragged back to green AI; the follow-up of the test above, asked with no
+    conversation (a new tab), has nothing to lean on and is declined."""
+    page = watch.page
+    page.goto(base_url + ARTICLE)
+    open_widget(page)
+    _, first, _ = asked(page, "What is green AI?")
+    sent, reply, _ = asked(page, "Who can contribute to open source AI projects?")
+    assert [turn["question"] for turn in sent["history"]] == ["What is green AI?"]
+    assert reply["answered"] and reply["interpreted_as"] is None
+    assert reply["sources"][0]["id"] != first["sources"][0]["id"] and "contribute" in reply["sources"][0]["url"]
+    assert page.get_by_text("Answered as:").count() == 0
+    fresh = page.context.new_page()  # sessionStorage is per tab: a new conversation
+    fresh.goto(base_url + ARTICLE)
+    open_widget(fresh)
+    sent, alone, _ = asked(fresh, "why should anyone care")
+    assert sent.get("history", []) == [] and not alone["answered"]
+    fresh.close()
     assert watch.errors == []
 
 
