@@ -4,13 +4,15 @@ A reader who asks the widget what "this page" is about means the article on the 
 subject the question never names; nothing in the index resembles such a question (the launch
 article's lead scored 0.18 for "what is this page about", far below the decline threshold). So
 when a question refers to the page and asks for its subject or a summary, the reference is
-replaced by the title of the article the reader is on, and the question is answered like any
-other: "what is The Future of Open Source AI Models about" finds the article's lead.
+replaced by the title of the article the reader is on, and the question is answered from that
+article's own passages (faqbot.answering.answerer): "what is The Future of Open Source AI Models
+about" finds the article's lead.
 
 Only that kind of question is rewritten. A title put into "who wrote this article?" would make it
 match the article's lead just as well, and the bot would answer what the article never says.
-The article is the one at the request's `page` (the widget sends its own path), else the site's
-only article; on a page that is not an article of a site with several, nothing is rewritten.
+The article is the one at the request's `page` (the widget sends its own path: the article's
+URL, or faqbot's page for it, /articles/<slug>), else the site's only article; on a page that is
+not an article of a site with several, nothing is rewritten.
 """
 
 from __future__ import annotations
