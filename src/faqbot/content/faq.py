@@ -21,7 +21,7 @@ import yaml
 
 from faqbot.content.anchors import ANCHOR_ID
 from faqbot.content.markdown import to_plain
-from faqbot.content.yaml_files import TextLoader
+from faqbot.content.yaml_files import TextLoader, yaml_mistake
 from faqbot.errors import DataError
 from faqbot.text import content_hash, data_files, has_text, link_problem, lone_surrogate, read_utf8, slugify
 
@@ -151,9 +151,7 @@ def _yaml_rows(path: Path, text: str) -> Iterator[tuple[int, object]]:
         node = yaml.compose(text, Loader=TextLoader)
         data = yaml.load(text, Loader=TextLoader)  # noqa: S506 (a SafeLoader that resolves fewer types)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise DataError(path, f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line=line) from None
+        raise yaml_mistake(path, exc) from None
     if data is None:
         raise DataError(path, "the file has no entries", line=1)
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from faqbot.content.yaml_files import UniqueKeyLoader
+from faqbot.content.yaml_files import UniqueKeyLoader, yaml_mistake
 from faqbot.errors import DataError
 from faqbot.text import contact_problem, has_text, lone_surrogate, read_utf8, surrogate_escape_line
 
@@ -117,10 +117,7 @@ def _parse(path: Path, base: dict[str, tuple[list[str], str]]) -> tuple[dict[str
         node = yaml.compose(text, Loader=UniqueKeyLoader)
         data = yaml.load(text, Loader=UniqueKeyLoader) or {}  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(
-            path, f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line=mark.line + 1 if mark else 1
-        ) from None
+        raise yaml_mistake(path, exc) from None
     except RecursionError:
         raise DataError(path, "lists are nested too deeply to read", line=1) from None
     try:

@@ -9,9 +9,12 @@ entry, or a second `greeting:` in `smalltalk.yaml`, silently replaced the first.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from faqbot.errors import DataError
 
 MERGE = "tag:yaml.org,2002:merge"
 
@@ -48,3 +51,11 @@ TextLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag in ("tag:yaml.org,2002:null", MERGE)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def yaml_mistake(path: Path, exc: yaml.YAMLError, *, unknown_line: int | None = 1) -> DataError:
+    """A YAML error as faqbot reports a data file's mistake: "invalid YAML: <problem>" at the line YAML
+    marks (`unknown_line` when it marks none)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or exc
+    return DataError(path, f"invalid YAML: {problem}", line=mark.line + 1 if mark is not None else unknown_line)

@@ -15,7 +15,7 @@ from typing import Literal
 
 import yaml
 
-from faqbot.content.yaml_files import TextLoader
+from faqbot.content.yaml_files import TextLoader, yaml_mistake
 from faqbot.errors import DataError
 from faqbot.text import has_text, lone_surrogate, read_utf8
 
@@ -40,9 +40,7 @@ def read_set_file(path: Path) -> object:
     except RecursionError:
         raise DataError(path, "lists or mappings are nested too deeply to read") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise DataError(path, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from None
+        raise yaml_mistake(path, exc, unknown_line=None) from None
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:

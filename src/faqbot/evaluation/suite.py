@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from faqbot.content.yaml_files import UniqueKeyLoader
+from faqbot.content.yaml_files import UniqueKeyLoader, yaml_mistake
 from faqbot.errors import DataError
 from faqbot.evaluation import squad, stackfaq
 from faqbot.evaluation.metrics import Report
@@ -58,9 +58,7 @@ def load_suite(path: Path) -> list[EvalSet]:
         data = yaml.load(read_utf8(path), Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
         entries = data["sets"]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise DataError(path, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from None
+        raise yaml_mistake(path, exc, unknown_line=None) from None
     except (OSError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as exc:
         raise DataError(path, f"cannot read the suite ({exc}): it needs 'sets: {{name: {{...}}}}'") from None
     if not isinstance(entries, dict) or not entries:

@@ -162,12 +162,12 @@ class _Run:
         slug = record.slug if record is not None else self._new_slug(page, location)
         rendered = {f"articles/{slug}.md": render_article(page, slug), f"faq/{slug}.yaml": render_faq(page)}
         texts = {relative: text for relative, text in rendered.items() if text is not None}
-        refused = build_problem(texts)
-        if refused is not None:  # a page unlike any the import was tested on: skipped, the site still builds
-            raise PageProblem(f"its files would stop 'faqbot build', so none was written ({refused})")
         for relative in texts:
             if (self.options.into / relative).exists() and self.manifest.owner(relative) != location:
                 raise PageProblem(f"{relative} exists and was not written by faqbot import: left alone")
+        refused = build_problem(texts)  # after the cheap checks: it writes and reads the files (~10 ms)
+        if refused is not None:  # a page unlike any the import was tested on: skipped, the site still builds
+            raise PageProblem(f"its files would stop 'faqbot build', so none was written ({refused})")
         old = record.files if record is not None else {}
         files: dict[str, str] = {}
         touched = len(self.report.written) + len(self.report.removed)
